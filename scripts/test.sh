@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: setup (idempotent), local services, linters, then the whole test suite.
+#   scripts/test.sh [pytest options...]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+scripts/setup.sh
+scripts/services.sh start
+export PATH="$ROOT/.venv/bin:$PATH"
+echo "== ruff";        ruff check .
+echo "== yamllint";    yamllint -s .
+echo "== pytest";      exec pytest "$@"
