@@ -1,0 +1,362 @@
+"""Loads the serving artifact written by `python -m training` and predicts with numpy only.
+
+No scikit-learn and no pickle at serving time: the forest arrives as plain arrays in an npz file
+(see the serving-artifact contract) whose sha256 is pinned in model.json. A loaded ForestModel is
+immutable and safe to share between threads.
+
+Traversal: every leaf's left and right children point to the leaf itself, so walking
+`max_depth` steps from each root always ends on the right leaf, with no per-tree bookkeeping.
+Per request we first decide every node's branch for the row at once (one vectorised comparison
+over all nodes), turning the forest into a "next node" array; the walk is then `max_depth`
+gathers over the trees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+FORMAT = "banknote-forest"
+SUPPORTED_FORMAT_VERSIONS = (1,)
+METADATA_FILE = "model.json"
+ARRAY_NAMES = ("feature", "threshold", "left", "right", "value", "roots")
+REQUIRED_METADATA = (
+    "format", "format_version", "feature_names", "classes", "class_names",
+    "n_trees", "n_nodes", "max_depth", "arrays_file", "arrays_sha256",
+)
+# Below this many rows all (row, tree) pairs are walked together; above it, one tree at a time.
+SMALL_BATCH_ROWS = 256
+
+
+class ModelLoadError(Exception):
+    """The model directory is missing, unreadable, inconsistent or tampered with."""
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_metadata(model_dir: Path) -> dict[str, Any]:
+    if not model_dir.is_dir():
+        raise ModelLoadError(
+            f"model directory {model_dir} does not exist: run `python -m training --out DIR` "
+            "and point the app at DIR/serving"
+        )
+    meta_path = model_dir / METADATA_FILE
+    if not meta_path.is_file():
+        raise ModelLoadError(
+            f"{meta_path} is missing: {model_dir} is not a serving artifact "
+            "(expected the DIR/serving directory written by `python -m training`)"
+        )
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{meta_path} is not readable JSON ({exc}): retrain the model") from exc
+    if not isinstance(metadata, dict):
+        raise ModelLoadError(f"{meta_path} must hold a JSON object: retrain the model")
+    missing = [key for key in REQUIRED_METADATA if key not in metadata]
+    if missing:
+        raise ModelLoadError(f"{meta_path} lacks {', '.join(missing)}: retrain the model")
+    if metadata["format"] != FORMAT:
+        raise ModelLoadError(f"{meta_path} has format {metadata['format']!r}, expected {FORMAT!r}")
+    if metadata["format_version"] not in SUPPORTED_FORMAT_VERSIONS:
+        raise ModelLoadError(
+            f"{meta_path} has format_version {metadata['format_version']!r}; this app reads "
+            f"{list(SUPPORTED_FORMAT_VERSIONS)}: retrain with the matching training code or upgrade the app"
+        )
+    return metadata
+
+
+def _check_metadata_types(metadata: dict[str, Any], where: Path) -> None:
+    names = metadata["feature_names"]
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        raise ModelLoadError(f"{where}: feature_names must be a non-empty list of strings")
+    classes, class_names = metadata["classes"], metadata["class_names"]
+    if not (isinstance(classes, list) and len(classes) >= 2 and isinstance(class_names, list)
+            and len(class_names) == len(classes)):
+        raise ModelLoadError(f"{where}: classes and class_names must be lists of the same length (>= 2)")
+    for key in ("n_trees", "n_nodes", "max_depth"):
+        value = metadata[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if key == "max_depth" else 1):
+            raise ModelLoadError(f"{where}: {key} must be a positive integer, got {value!r}")
+    arrays_file = metadata["arrays_file"]
+    # A bare file name only: the metadata must not steer the loader outside the model directory.
+    plain_name = isinstance(arrays_file, str) and Path(arrays_file).name == arrays_file
+    if not plain_name or arrays_file in ("", ".", ".."):
+        raise ModelLoadError(f"{where}: arrays_file must be a plain file name, got {arrays_file!r}")
+    if not isinstance(metadata["arrays_sha256"], str):
+        raise ModelLoadError(f"{where}: arrays_sha256 must be a hex string")
+
+
+def _read_arrays(arrays_path: Path, expected_sha256: str) -> dict[str, np.ndarray]:
+    if not arrays_path.is_file():
+        raise ModelLoadError(f"{arrays_path} is missing: copy the whole serving directory or retrain")
+    actual = _sha256_file(arrays_path)
+    if actual != expected_sha256.lower():
+        raise ModelLoadError(
+            f"{arrays_path} has sha256 {actual} but model.json expects {expected_sha256}: "
+            "the artifact is corrupt or was modified; redeploy or retrain it"
+        )
+    try:
+        with np.load(arrays_path, allow_pickle=False) as npz:
+            missing = [name for name in ARRAY_NAMES if name not in npz.files]
+            if missing:
+                raise ModelLoadError(f"{arrays_path} lacks arrays {', '.join(missing)}: retrain the model")
+            return {name: npz[name] for name in ARRAY_NAMES}
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # zip, format and pickle-refusal errors all mean the same to the user
+        raise ModelLoadError(f"{arrays_path} is not a readable npz file ({exc}): retrain the model") from exc
+
+
+def _check_array_types(arrays: dict[str, np.ndarray], metadata: dict[str, Any], where: Path) -> None:
+    n_nodes, n_trees = metadata["n_nodes"], metadata["n_trees"]
+    n_classes = len(metadata["classes"])
+
+    def fail(reason: str) -> ModelLoadError:
+        return ModelLoadError(f"{where}: {reason}; the artifact is inconsistent, retrain the model")
+
+    for name in ("feature", "left", "right", "roots"):
+        if arrays[name].dtype.kind not in "iu":
+            raise fail(f"array {name} must be integer, got {arrays[name].dtype}")
+    for name in ("threshold", "value"):
+        if arrays[name].dtype.kind != "f":
+            raise fail(f"array {name} must be floating point, got {arrays[name].dtype}")
+    for name in ("feature", "threshold", "left", "right"):
+        if arrays[name].shape != (n_nodes,):
+            raise fail(f"array {name} has shape {arrays[name].shape}, expected ({n_nodes},) from n_nodes")
+    if arrays["value"].shape != (n_nodes, n_classes):
+        raise fail(f"array value has shape {arrays['value'].shape}, expected ({n_nodes}, {n_classes})")
+    if arrays["roots"].shape != (n_trees,):
+        raise fail(f"array roots has shape {arrays['roots'].shape}, expected ({n_trees},) from n_trees")
+
+
+def _check_tree_structure(arrays: dict[str, np.ndarray], metadata: dict[str, Any], where: Path) -> None:
+    """Checks that the arrays describe n_trees proper binary trees; raises ModelLoadError if not."""
+    n_nodes, n_features = metadata["n_nodes"], len(metadata["feature_names"])
+
+    def fail(reason: str) -> ModelLoadError:
+        return ModelLoadError(f"{where}: {reason}; the artifact is inconsistent, retrain the model")
+
+    left, right, roots = (arrays[name].astype(np.int64) for name in ("left", "right", "roots"))
+    for name, index in (("left", left), ("right", right), ("roots", roots)):
+        if index.min() < 0 or index.max() >= n_nodes:
+            raise fail(f"array {name} has node indices outside 0..{n_nodes - 1}")
+    nodes = np.arange(n_nodes)
+    internal = (left != nodes) | (right != nodes)
+    if np.any((left == nodes) != (right == nodes)):
+        raise fail("a node points to itself on one side only")
+    feature = arrays["feature"].astype(np.int64)
+    if np.any((feature[internal] < 0) | (feature[internal] >= n_features)):
+        raise fail(f"array feature has indices outside 0..{n_features - 1}")
+    if not np.all(np.isfinite(arrays["threshold"][internal])):
+        raise fail("array threshold has non-finite split values")
+    value = arrays["value"]
+    if not np.all(np.isfinite(value)) or np.any(value < 0) or not np.allclose(value.sum(axis=1), 1.0):
+        raise fail("array value must hold class probabilities (finite, >= 0, rows summing to 1)")
+
+    if roots[0] != 0 or np.any(np.diff(roots) <= 0):
+        raise fail("roots must start at 0 and increase (trees stored one after another)")
+    # Each tree must keep to its own slice of the node arrays: the per-tree path relies on it.
+    tree_of = np.searchsorted(roots, nodes, side="right") - 1
+    if np.any(tree_of[left] != tree_of) or np.any(tree_of[right] != tree_of):
+        raise fail("a node's child lies in another tree's slice")
+    if reason := _walk_problem(left, right, roots, metadata["max_depth"]):
+        raise fail(reason)
+
+
+def _walk_problem(left: np.ndarray, right: np.ndarray, roots: np.ndarray, max_depth: int) -> str | None:
+    """Why walking the trees from their roots could go wrong, or None if it cannot.
+
+    Walks level by level: every node must be reached exactly once (no cycles, no shared or
+    orphaned nodes) and every path must end on a self-looping leaf within max_depth steps.
+    """
+    nodes = np.arange(left.size)
+    internal = (left != nodes) | (right != nodes)
+    seen = np.zeros(left.size, dtype=np.int64)
+    frontier, depth = roots, 0
+    while True:
+        np.add.at(seen, frontier, 1)
+        if seen.max() > 1:
+            return "the trees share or revisit nodes"
+        frontier = frontier[internal[frontier]]
+        if not frontier.size:
+            break
+        depth += 1
+        if depth > max_depth:
+            return f"a tree is deeper than max_depth={max_depth}"
+        frontier = np.concatenate([left[frontier], right[frontier]])
+    if not np.all(seen == 1):
+        return "some nodes are not reachable from any root"
+    return None
+
+
+def _float32_floor(threshold: np.ndarray) -> np.ndarray:
+    """The largest float32 <= each float64 threshold.
+
+    For a float32 x, `x <= t` equals `x <= floor32(t)`, so the comparison can stay in float32
+    (half the memory traffic) with exactly scikit-learn's outcome, ties included.
+    """
+    rounded = threshold.astype(np.float32)
+    return np.where(rounded > threshold, np.nextafter(rounded, np.float32(-np.inf)), rounded)
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """One tree with local node indices, for the row-batch path."""
+
+    feature: np.ndarray
+    threshold32: np.ndarray
+    children: np.ndarray  # children[2 * node + goes_left]: right child at even, left at odd positions
+    value: np.ndarray
+    depth: int
+
+
+@dataclass(frozen=True, eq=False)
+class ForestModel:
+    """A random forest as flat arrays; predict_proba matches scikit-learn's within 1e-9."""
+
+    feature_names: tuple[str, ...]
+    classes: tuple[Any, ...]
+    class_names: tuple[str, ...]
+    metadata: MappingProxyType
+    _feature: np.ndarray = field(repr=False)
+    _threshold32: np.ndarray = field(repr=False)
+    _left: np.ndarray = field(repr=False)
+    _right: np.ndarray = field(repr=False)
+    _value: np.ndarray = field(repr=False)
+    _roots: np.ndarray = field(repr=False)
+    _max_depth: int = field(repr=False)
+    _trees: tuple[_Tree, ...] = field(repr=False)
+
+    @classmethod
+    def load(cls, model_dir: str | Path) -> ForestModel:
+        """Reads and validates DIR/model.json and the npz it names; raises ModelLoadError if unusable."""
+        model_dir = Path(model_dir)
+        metadata = _read_metadata(model_dir)
+        _check_metadata_types(metadata, model_dir / METADATA_FILE)
+        arrays = _read_arrays(model_dir / metadata["arrays_file"], metadata["arrays_sha256"])
+        _check_array_types(arrays, metadata, model_dir / metadata["arrays_file"])
+        _check_tree_structure(arrays, metadata, model_dir / metadata["arrays_file"])
+
+        nodes = np.arange(metadata["n_nodes"])
+        is_leaf = arrays["left"] == nodes
+        # Leaves never branch, but the vectorised comparison still reads their feature and
+        # threshold: give them a valid column so the gather never leaves the row.
+        feature = np.where(is_leaf, 0, arrays["feature"]).astype(np.intp)
+        threshold32 = _float32_floor(np.where(is_leaf, 0.0, arrays["threshold"]).astype(np.float64))
+        left, right, roots = (arrays[name].astype(np.intp) for name in ("left", "right", "roots"))
+        value = arrays["value"].astype(np.float64)
+        trees = []
+        ends = [*roots[1:].tolist(), int(nodes.size)]
+        for start, end in zip(roots.tolist(), ends, strict=True):
+            # Validation proved that each tree occupies exactly [start, end).
+            local_children = np.stack([right[start:end], left[start:end]], axis=1).ravel() - start
+            trees.append(_Tree(
+                feature=feature[start:end].copy(),
+                threshold32=threshold32[start:end].copy(),
+                children=local_children,
+                value=value[start:end].copy(),
+                depth=_tree_depth(left[start:end] - start, right[start:end] - start),
+            ))
+        for array in (feature, threshold32, left, right, roots, value):
+            array.setflags(write=False)
+        for tree in trees:
+            for array in (tree.feature, tree.threshold32, tree.children, tree.value):
+                array.setflags(write=False)
+        return cls(
+            feature_names=tuple(metadata["feature_names"]),
+            classes=tuple(metadata["classes"]),
+            class_names=tuple(metadata["class_names"]),
+            metadata=MappingProxyType(metadata),
+            _feature=feature, _threshold32=threshold32, _left=left, _right=right,
+            _value=value, _roots=roots, _max_depth=metadata["max_depth"], _trees=tuple(trees),
+        )
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities, shape (n_rows, n_classes), columns in the order of `classes`.
+
+        X has shape (n_rows, n_features) in the order of `feature_names`. Like scikit-learn, values
+        are cast to float32 before comparing with the thresholds. Raises ValueError for a wrong
+        shape or for values that are not finite in float32 (NaN, inf, |x| > 3.4e38).
+        """
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"X must have shape (n_rows, {self.n_features}), got {X.shape}")
+        if X.dtype.kind not in "iuf":
+            raise ValueError(f"X must be numeric, got dtype {X.dtype}")
+        with np.errstate(over="ignore"):
+            X32 = X.astype(np.float32)
+        if not np.all(np.isfinite(X32)):
+            raise ValueError("X contains NaN, infinity or a value too large for float32")
+        n_rows = X32.shape[0]
+        if n_rows == 0:
+            return np.empty((0, len(self.classes)), dtype=np.float64)
+        if n_rows == 1:
+            return self._predict_one(X32[0])[np.newaxis, :]
+        if n_rows < SMALL_BATCH_ROWS:
+            return self._predict_small_batch(X32)
+        return self._predict_large_batch(X32)
+
+    # Three strategies with identical results (the tests hold each to scikit-learn); they differ
+    # only in speed: measured on 100 trees, one row ~25 us, 100 rows ~1 ms, 10k rows ~50 ms.
+
+    def _predict_one(self, x32: np.ndarray) -> np.ndarray:
+        # Decide every node's branch for this row at once, then walk the trees by pure gathers.
+        next_node = np.where(x32[self._feature] <= self._threshold32, self._left, self._right)
+        node = self._roots
+        for _ in range(self._max_depth):
+            node = next_node[node]
+        return self._value[node].sum(axis=0) / node.size
+
+    def _predict_small_batch(self, X32: np.ndarray) -> np.ndarray:
+        # All (row, tree) pairs step together; fine while n_rows * n_trees stays cache-sized.
+        n_rows = X32.shape[0]
+        flat_x = np.ascontiguousarray(X32).ravel()
+        row_start = (np.arange(n_rows, dtype=np.intp) * self.n_features)[:, np.newaxis]
+        node = np.broadcast_to(self._roots, (n_rows, self._roots.size))
+        for _ in range(self._max_depth):
+            goes_left = flat_x[row_start + self._feature[node]] <= self._threshold32[node]
+            node = np.where(goes_left, self._left[node], self._right[node])
+        return self._value[node].sum(axis=1) / self._roots.size
+
+    def _predict_large_batch(self, X32: np.ndarray) -> np.ndarray:
+        # One tree at a time over all rows: small per-tree tables stay in cache and each tree
+        # stops after its own depth.
+        n_rows = X32.shape[0]
+        column_major = np.ascontiguousarray(X32.T).ravel()
+        rows = np.arange(n_rows, dtype=np.intp)
+        total = np.zeros((n_rows, self._value.shape[1]))
+        for tree in self._trees:
+            column_start = tree.feature * n_rows
+            node = np.zeros(n_rows, dtype=np.intp)
+            for _ in range(tree.depth):
+                goes_left = column_major[column_start[node] + rows] <= tree.threshold32[node]
+                node = tree.children[2 * node + goes_left]
+            total += tree.value[node]
+        return total / len(self._trees)
+
+
+def _tree_depth(left: np.ndarray, right: np.ndarray) -> int:
+    """Depth of one validated tree given local child indices (root 0, leaves self-looping)."""
+    frontier, depth = np.zeros(1, dtype=np.intp), 0
+    while True:
+        frontier = frontier[left[frontier] != frontier]
+        if not frontier.size:
+            return depth
+        frontier = np.concatenate([left[frontier], right[frontier]])
+        depth += 1
