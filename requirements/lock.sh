@@ -8,3 +8,4 @@ opts=(-q --strip-extras --allow-unsafe --generate-hashes --no-emit-index-url --n
 pip-compile "${opts[@]}" -o dev.txt dev.in
 pip-compile "${opts[@]}" -c dev.txt -o train.txt train.in
 pip-compile "${opts[@]}" -c dev.txt -o serve.txt serve.in
+pip-compile "${opts[@]}" -o checkov.txt checkov.in

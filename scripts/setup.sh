@@ -43,6 +43,18 @@ else
   log "Python requirements up to date"
 fi
 
+# checkov pins much of its dependency tree, so it lives in a venv of its own.
+CHECKOV_VENV=${CHECKOV_VENV:-$ROOT/.venv-checkov}
+checkov_sum=$(sha256sum requirements/checkov.txt | cut -d' ' -f1)
+if [ "$(cat "$CHECKOV_VENV/.checkov.txt.sha256" 2>/dev/null)" != "$checkov_sum" ]; then
+  log "installing requirements/checkov.txt into $CHECKOV_VENV"
+  [ -x "$CHECKOV_VENV/bin/python" ] || "$PYTHON" -m venv "$CHECKOV_VENV"
+  "$CHECKOV_VENV/bin/python" -m pip install -q --require-hashes -r requirements/checkov.txt
+  echo "$checkov_sum" >"$CHECKOV_VENV/.checkov.txt.sha256"
+else
+  log "checkov up to date"
+fi
+
 # Collections: the pinned ansible package bundles them; Galaxy is asked only for what is missing
 # or at another version than requirements.yml names.
 "$VENV/bin/python" scripts/check_collections.py --install
