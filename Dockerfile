@@ -1,0 +1,72 @@
+# The banknote classifier service: gunicorn + Flask + numpy, carrying the serving artifact.
+#
+# Build (no network needed; the wheels come from wheelhouse/, see scripts/wheelhouse.sh):
+#   docker build --network none \
+#     --build-arg BASE_IMAGE=banknote/python-base:3.11-bookworm \
+#     --build-arg GIT_REVISION="$(git rev-parse HEAD)" \
+#     --build-arg MODEL_SHA256="$(sha256sum build/model/serving/model.json | cut -d' ' -f1)" \
+#     -t banknote:dev .
+# scripts/build-image.sh does all of that (base image, wheelhouse, labels) in one command.
+#
+# Build args:
+#   BASE_IMAGE    any Debian bookworm image with python3.11 + venv; the default is the official slim
+#                 image, scripts/build-base-image.sh makes an equivalent one where no registry is reachable.
+#   MODEL_DIR     the serving artifact inside the build context (`python -m training --out build/model`
+#                 writes build/model/serving). It is copied to /opt/model.
+#   GIT_REVISION  source commit, recorded in the org.opencontainers.image.revision label.
+#   MODEL_SHA256  sha256 of MODEL_DIR/model.json, recorded in the io.banknote.model.sha256 label.
+#                 model.json pins the arrays file by its own sha256, so this one digest names the
+#                 whole artifact. No creation date label: identical inputs give identical labels.
+#
+# Run: read-only root, any non-root user, no capabilities:
+#   docker run --read-only --cap-drop ALL --security-opt no-new-privileges -p 127.0.0.1:8080:8080 banknote:dev
+# Serve another artifact without rebuilding: mount a serving directory over /opt/model
+#   docker run ... -v /path/to/DIR/serving:/opt/model:ro banknote:dev
+# (or mount it elsewhere and set -e MODEL_DIR=/that/path). A missing or corrupt artifact stops
+# the container at start with one message naming the problem.
+
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+
+FROM ${BASE_IMAGE} AS builder
+# The venv is made with the base's own python3 (/usr/bin on the debootstrap base, /usr/local/bin
+# on python:slim); the final stage uses the same BASE_IMAGE, so the venv's interpreter link resolves.
+RUN python3 -m venv /opt/venv
+COPY requirements/serve.txt /tmp/serve.txt
+COPY wheelhouse/ /wheelhouse/
+# Wheels only, by hash, from the build context: the build works with --network none.
+RUN /opt/venv/bin/python -m pip install --no-cache-dir --no-index --find-links /wheelhouse \
+      --require-hashes -r /tmp/serve.txt \
+ && /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools \
+ && find /opt/venv -depth -type d \( -name tests -o -name __pycache__ \) -exec rm -rf {} + \
+ && rm -rf /opt/venv/lib/python3.11/site-packages/numpy/_pyinstaller
+COPY app/ /opt/banknote/app/
+# Pre-compiled bytecode: the read-only container cannot write .pyc files, and compiling at every
+# start would slow it. unchecked-hash: valid regardless of file timestamps, and the image never changes.
+RUN python3 -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/venv /opt/banknote/app
+
+FROM ${BASE_IMAGE}
+ARG MODEL_DIR=build/model/serving
+ARG GIT_REVISION=unknown
+ARG MODEL_SHA256=unknown
+LABEL org.opencontainers.image.title="banknote" \
+      org.opencontainers.image.description="Bank-note authentication classifier (random forest) over HTTP" \
+      org.opencontainers.image.revision="${GIT_REVISION}" \
+      io.banknote.model.sha256="${MODEL_SHA256}"
+
+COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /opt/banknote /opt/banknote
+COPY ${MODEL_DIR}/ /opt/model/
+
+# PYTHONDONTWRITEBYTECODE: the root fs is read-only in production; bytecode is baked in above.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    MODEL_DIR=/opt/model
+
+WORKDIR /opt/banknote
+# Numeric, so Kubernetes' runAsNonRoot can verify it without a passwd entry; owns no file in the image.
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/v2/health/ready', timeout=2)"]
+CMD ["gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "app:create_app()"]
