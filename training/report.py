@@ -1,0 +1,278 @@
+"""The exploration and evaluation report: PNG plots (matplotlib, Agg) and one HTML page beside them."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: never needs a display
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from training import explore, schema
+
+CLASS_COLORS = ("#c0392b", "#2471a3")  # forged red, genuine blue, in schema.CLASSES order
+DPI = 90
+
+
+def _save(fig: Figure, path: Path, *, tight: bool = True) -> Path:
+    if tight:
+        fig.tight_layout()
+    fig.savefig(path, dpi=DPI, format="png", metadata={"Software": None})
+    return path
+
+
+def plot_class_balance(y: np.ndarray, path: Path) -> Path:
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    counts = [int(np.sum(y == cls)) for cls in schema.CLASSES]
+    bars = ax.bar(schema.CLASS_NAMES, counts, color=CLASS_COLORS)
+    ax.bar_label(bars)
+    ax.set_ylabel("rows (after de-duplication)")
+    ax.set_title("Class balance")
+    return _save(fig, path)
+
+
+def plot_distributions(X: np.ndarray, y: np.ndarray, path: Path) -> Path:
+    fig = Figure(figsize=(8, 5.5))
+    axes = fig.subplots(2, 2).ravel()
+    for column, (ax, name) in enumerate(zip(axes, schema.FEATURES, strict=True)):
+        bins = np.histogram_bin_edges(X[:, column], bins=30)
+        for cls, label, color in zip(schema.CLASSES, schema.CLASS_NAMES, CLASS_COLORS, strict=True):
+            ax.hist(X[y == cls, column], bins=bins, alpha=0.55, color=color, label=label)
+        ax.set_title(name)
+    axes[0].legend()
+    fig.suptitle("Feature distributions by class")
+    return _save(fig, path)
+
+
+def plot_pairs(X: np.ndarray, y: np.ndarray, path: Path) -> Path:
+    n = len(schema.FEATURES)
+    fig = Figure(figsize=(9, 9))
+    axes = fig.subplots(n, n)
+    for row in range(n):
+        for col in range(n):
+            ax = axes[row, col]
+            for cls, color in zip(schema.CLASSES, CLASS_COLORS, strict=True):
+                subset = X[y == cls]
+                if row == col:
+                    ax.hist(subset[:, col], bins=25, alpha=0.55, color=color)
+                else:
+                    # plot() with markers draws much faster than scatter() for uniform points.
+                    ax.plot(subset[:, col], subset[:, row], ".", markersize=2, alpha=0.4, color=color)
+            if row == n - 1:
+                ax.set_xlabel(schema.FEATURES[col])
+            if col == 0:
+                ax.set_ylabel(schema.FEATURES[row])
+            ax.tick_params(labelsize=7)
+    fig.suptitle("Pair plot (red: forged, blue: genuine)")
+    # tight_layout on 16 axes costs more than drawing them; fixed margins fit this grid.
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.06, top=0.95, wspace=0.25, hspace=0.25)
+    return _save(fig, path, tight=False)
+
+
+def plot_correlation(corr: dict[str, Any], path: Path) -> Path:
+    names, matrix = corr["names"], np.asarray(corr["matrix"])
+    fig = Figure(figsize=(5.5, 4.5))
+    ax = fig.subplots()
+    image = ax.imshow(matrix, cmap="coolwarm", vmin=-1, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{matrix[i, j]:.2f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(image, ax=ax)
+    ax.set_title("Pearson correlation")
+    return _save(fig, path)
+
+
+def plot_confusion(matrix: list[list[int]], path: Path) -> Path:
+    fig = Figure(figsize=(4, 3.5))
+    ax = fig.subplots()
+    values = np.asarray(matrix)
+    ax.imshow(values, cmap="Blues")
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(j, i, str(values[i, j]), ha="center", va="center",
+                    color="white" if values[i, j] > values.max() / 2 else "black")
+    ax.set_xticks(range(len(schema.CLASS_NAMES)), schema.CLASS_NAMES)
+    ax.set_yticks(range(len(schema.CLASS_NAMES)), schema.CLASS_NAMES)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("Confusion matrix (held-out test)")
+    return _save(fig, path)
+
+
+def plot_roc(fpr: list[float], tpr: list[float], auc: float, path: Path) -> Path:
+    fig = Figure(figsize=(4, 4))
+    ax = fig.subplots()
+    ax.plot(fpr, tpr, color=CLASS_COLORS[1], label=f"random forest (AUC = {auc:.4f})")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    ax.set_xlabel("false positive rate (forged called genuine)")
+    ax.set_ylabel("true positive rate")
+    ax.set_title("ROC curve (held-out test)")
+    ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def plot_importances(features: dict[str, Any], path: Path) -> Path:
+    fig = Figure(figsize=(7, 3.2))
+    ax_impurity, ax_perm = fig.subplots(1, 2)
+    names = list(schema.FEATURES)
+    ax_impurity.barh(names, [features["impurity_importance"][n] for n in names], color="#7d3c98")
+    ax_impurity.set_title("Impurity importance")
+    ax_perm.barh(
+        names, [features["permutation_importance"][n] for n in names],
+        xerr=[features["permutation_importance_std"][n] for n in names], color="#117a65",
+    )
+    ax_perm.set_title("Permutation importance\n(out-of-fold accuracy drop)")
+    for ax in (ax_impurity, ax_perm):
+        ax.invert_yaxis()
+    return _save(fig, path)
+
+
+def plot_cv_spread(models: dict[str, dict[str, Any]], path: Path) -> Path:
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    names = list(models)
+    ax.boxplot([models[n]["accuracy_per_fold"] for n in names], vert=False)
+    ax.set_yticks(range(1, len(names) + 1), names)
+    ax.set_xlabel("accuracy per fold (stratified 10-fold CV, training part)")
+    ax.set_title("CV score spread")
+    return _save(fig, path)
+
+
+def write_plots(report_dir: Path, data: dict[str, Any]) -> dict[str, str]:
+    """Writes every PNG; returns {plot key: file name}."""
+    X, y = data["X"], data["y"]
+    held_out = data["held_out"]
+    jobs: dict[str, Callable[[Path], Path]] = {
+        "class_balance": lambda p: plot_class_balance(y, p),
+        "distributions": lambda p: plot_distributions(X, y, p),
+        "pairs": lambda p: plot_pairs(X, y, p),
+        "correlation": lambda p: plot_correlation(data["correlations"], p),
+        "feature_importance": lambda p: plot_importances(data["features"], p),
+        "cv_spread": lambda p: plot_cv_spread(data["cv"], p),
+        "confusion_matrix": lambda p: plot_confusion(held_out["confusion_matrix"], p),
+        "roc_curve": lambda p: plot_roc(
+            held_out["_roc"]["fpr"], held_out["_roc"]["tpr"], held_out["roc_auc"], p,
+        ),
+    }
+    names = {}
+    for key, plot in jobs.items():
+        plot(report_dir / f"{key}.png")
+        names[key] = f"{key}.png"
+    return names
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _img(name: str, alt: str) -> str:
+    return f'<img src="{html.escape(name)}" alt="{html.escape(alt)}">'
+
+
+def _stats_table(stats: dict[str, dict[str, float]]) -> str:
+    columns = list(next(iter(stats.values())))
+    rows = [[name, *(f"{s[c]:.4g}" for c in columns)] for name, s in stats.items()]
+    return _table(["feature", *columns], rows)
+
+
+def _mean_std(mean: float, std: float) -> str:
+    return f"{mean:.4f} ± {std:.4f}"
+
+
+def render_html(data: dict[str, Any], plots: dict[str, str]) -> str:
+    e = html.escape
+    dataset, dedup, held_out = data["dataset"], data["dedup"], data["held_out"]
+    balance = explore.class_balance(data["y"])
+    cv_rows = [
+        [name, _mean_std(r["accuracy_mean"], r["accuracy_std"]),
+         _mean_std(r["roc_auc_mean"], r["roc_auc_std"])]
+        for name, r in data["cv"].items()
+    ]
+    grid_rows = [
+        [", ".join(f"{k}={v}" for k, v in r["params"].items()),
+         _mean_std(r["accuracy_mean"], r["accuracy_std"]), f"{r['roc_auc_mean']:.4f}"]
+        for r in data["search"]
+    ]
+    features = data["features"]
+    feature_rows = [
+        [n, f"{features['impurity_importance'][n]:.4f}",
+         f"{features['permutation_importance'][n]:.4f} ± {features['permutation_importance_std'][n]:.4f}"]
+        for n in schema.FEATURES
+    ]
+    metric_rows = [[k, f"{held_out[k]:.4f}"] for k in ("accuracy", "precision", "recall", "f1", "roc_auc")]
+    pairs = ", ".join(f"{a} / {b}: {r:+.2f}" for a, b, r in explore.strongest_pairs(data["correlations"]))
+    duplicates = ", ".join(map(str, dedup.duplicate_rows)) or "none"
+    by_class = explore.summary_by_class(data["X"], data["y"])
+    sections = [
+        "<h1>Banknote authentication: data exploration and model report</h1>",
+        f"<p>Seed {data['seed']}, training revision <code>{e(data['training_revision'])}</code>, "
+        f"scikit-learn {e(data['sklearn_version'])}. Labels: 0 = forged, 1 = genuine (this project's choice; "
+        "the source does not say).</p>",
+        "<h2>Data</h2>",
+        _table(["", ""], [
+            ["source", dataset.source], ["file sha256", dataset.file_sha256],
+            ["content sha256 (rows, canonical form)", dataset.content_sha256],
+            ["header present", "yes" if dataset.had_header else "no (UCI original form)"],
+            ["rows read", dedup.n_before], ["exact duplicates removed (before any split)", dedup.n_removed],
+            ["rows after de-duplication", len(data["y"])],
+            ["rows with equal features but another label", dedup.conflicting_feature_rows],
+        ]),
+        f"<p>Removed duplicate rows (1-based data row numbers, first occurrence kept): {e(duplicates)}.</p>",
+        "<h2>Class balance</h2>",
+        _table(["class", "label", "rows", "share"],
+               [[n, b["label"], b["count"], f"{b['share']:.1%}"] for n, b in balance.items()]),
+        _img(plots["class_balance"], "class balance"),
+        "<h2>Summary statistics</h2>", _stats_table(explore.summary_statistics(data["X"])),
+        *[f"<h3>{e(name)}</h3>" + _stats_table(stats) for name, stats in by_class.items()],
+        "<h2>Correlations</h2>", f"<p>Strongest feature pairs: {e(pairs)}.</p>",
+        _img(plots["correlation"], "correlation heatmap"),
+        "<h2>Distributions by class</h2>",
+        _img(plots["distributions"], "feature distributions"), _img(plots["pairs"], "pair plot"),
+        "<h2>Feature selection</h2>",
+        _table(["feature", "impurity importance", "permutation importance (mean ± std)"], feature_rows),
+        _img(plots["feature_importance"], "feature importances"),
+        f"<p><strong>Decision:</strong> {e(features['decision'])}</p>",
+        "<h2>Model selection (stratified 10-fold CV on the training part)</h2>",
+        _table(["model", "accuracy (mean ± std)", "ROC AUC (mean ± std)"], cv_rows),
+        _img(plots["cv_spread"], "CV spread"),
+        "<h3>Random-forest search</h3>",
+        _table(["parameters", "accuracy (mean ± std)", "ROC AUC"], grid_rows),
+        f"<p><strong>Served model:</strong> random forest with {e(str(data['selected']))}. "
+        f"{e(data['selection_note'])}</p>",
+        f"<h2>Held-out test ({held_out['n_test']} rows, scored once)</h2>",
+        f"<p>Positive class for precision, recall and F1: {e(held_out['positive_class'])}.</p>",
+        _table(["metric", "value"], metric_rows),
+        _img(plots["confusion_matrix"], "confusion matrix"), _img(plots["roc_curve"], "ROC curve"),
+        "<h2>Run</h2>",
+        _table(["phase", "seconds"], [[k, f"{v:.2f}"] for k, v in data["timings_s"].items()]),
+    ]
+    style = (
+        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
+        "table{border-collapse:collapse;margin:.5em 0}"
+        "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}"
+        "img{max-width:100%;display:block;margin:.5em 0}code{background:#f4f4f4}"
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>Banknote model report</title><style>{style}</style></head><body>\n"
+        + "\n".join(sections) + "\n</body></html>\n"
+    )
+
+
+def write_report(report_dir: Path, data: dict[str, Any]) -> Path:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    plots = write_plots(report_dir, data)
+    path = report_dir / "report.html"
+    path.write_text(render_html(data, plots), encoding="utf-8")
+    return path
