@@ -1,0 +1,57 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+"""Ansible module: read one SSM parameter (e.g. AWS's public "latest AMI" parameters)."""
+
+DOCUMENTATION = r"""
+module: ssm_parameter_value
+short_description: Read the value of an SSM parameter
+description:
+  - Reads one parameter with GetParameter. A module rather than the amazon.aws.ssm_parameter
+    lookup so it runs with the play's C(environment) (endpoint, region, credentials), as every
+    other AWS call of the project does; lookups run in the controller process without it.
+options:
+  name:
+    description: Parameter name, e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64.
+    type: str
+    required: true
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Current Amazon Linux 2023 AMI
+  ssm_parameter_value:
+    name: /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+  register: ami
+"""
+
+RETURN = r"""
+value:
+  description: The parameter's value.
+  type: str
+  returned: always
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+
+def main():
+    module = AnsibleAWSModule(argument_spec={"name": {"type": "str", "required": True}},
+                              supports_check_mode=True)
+    name = module.params["name"]
+    try:
+        parameter = module.client("ssm").get_parameter(Name=name)["Parameter"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        module.fail_json_aws(error, msg=f"Cannot read SSM parameter {name}")
+    module.exit_json(changed=False, value=parameter["Value"])
+
+
+if __name__ == "__main__":
+    main()
