@@ -1,0 +1,137 @@
+#!/usr/bin/python
+"""Ansible module: an EKS access entry and its cluster-scoped access policies."""
+# Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
+# ruff: noqa: E402, SIM105, PLR0912
+
+DOCUMENTATION = r"""
+module: eks_access_entry
+short_description: Manage an EKS access entry (authentication mode API or API_AND_CONFIG_MAP)
+description:
+  - Creates or deletes the access entry of an IAM principal and associates access policies with
+    cluster scope. An STS assumed-role ARN (what sts get-caller-identity returns for SSO or
+    assumed roles) is resolved to its IAM role ARN, which is what access entries accept.
+options:
+  cluster_name: {description: Cluster name., type: str, required: true}
+  principal_arn: {description: IAM user or role ARN, or an STS assumed-role ARN., type: str, required: true}
+  policy_arns:
+    description: EKS access policies to associate with cluster scope, e.g.
+      C(arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy). Others are left alone.
+    type: list
+    elements: str
+    default: []
+  tags: {description: Tags of a new access entry., type: dict, default: {}}
+  state: {description: present or absent., type: str, choices: [present, absent], default: present}
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+author: banknote infra
+"""
+
+EXAMPLES = r"""
+- name: Operator is cluster admin
+  eks_access_entry:
+    cluster_name: banknote
+    principal_arn: "{{ caller.arn }}"
+    policy_arns: [arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy]
+"""
+
+RETURN = r"""
+principal_arn: {description: The IAM principal ARN used., type: str, returned: always}
+associated: {description: Policies associated by this run., type: list, elements: str, returned: always}
+"""
+
+import re
+
+try:
+    import botocore
+except ImportError:
+    pass
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+ASSUMED_ROLE = re.compile(r"^arn:(?P<partition>[^:]+):sts::(?P<account>\d+):assumed-role/(?P<role>[^/]+)/.+$")
+
+
+def iam_principal(module, arn):
+    match = ASSUMED_ROLE.match(arn)
+    if not match:
+        return arn
+    # The role may have a path (SSO roles do): ask IAM for the exact ARN.
+    try:
+        return module.client("iam").get_role(RoleName=match["role"])["Role"]["Arn"]
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
+        return f"arn:{match['partition']}:iam::{match['account']}:role/{match['role']}"
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec={
+            "cluster_name": {"type": "str", "required": True},
+            "principal_arn": {"type": "str", "required": True},
+            "policy_arns": {"type": "list", "elements": "str", "default": []},
+            "tags": {"type": "dict", "default": {}},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        },
+        supports_check_mode=True,
+    )
+    client = module.client("eks")
+    cluster = module.params["cluster_name"]
+    principal = iam_principal(module, module.params["principal_arn"])
+    try:
+        client.describe_access_entry(clusterName=cluster, principalArn=principal)
+        exists = True
+    except is_boto3_error_code("ResourceNotFoundException"):
+        exists = False
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Could not read the access entry of {principal} on {cluster}")
+
+    if module.params["state"] == "absent":
+        if exists and not module.check_mode:
+            try:
+                client.delete_access_entry(clusterName=cluster, principalArn=principal)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(e, msg=f"Could not delete the access entry of {principal}")
+        module.exit_json(changed=exists, principal_arn=principal, associated=[])
+
+    changed = not exists
+    if not exists and not module.check_mode:
+        try:
+            client.create_access_entry(
+                clusterName=cluster, principalArn=principal, type="STANDARD", tags=module.params["tags"]
+            )
+        except is_boto3_error_code("ResourceInUseException"):
+            pass  # created meanwhile (e.g. the cluster creator's own entry): converge the policies
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+            module.fail_json_aws(e, msg=f"Could not create the access entry of {principal} on {cluster}")
+
+    current = set()
+    if exists or not module.check_mode:
+        try:
+            paginator = client.get_paginator("list_associated_access_policies")
+            for page in paginator.paginate(clusterName=cluster, principalArn=principal):
+                current.update(
+                    p["policyArn"]
+                    for p in page["associatedAccessPolicies"]
+                    if p["accessScope"]["type"] == "cluster"
+                )
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg=f"Could not list the access policies of {principal}")
+    missing = [arn for arn in module.params["policy_arns"] if arn not in current]
+    if missing and not module.check_mode:
+        for policy in missing:
+            try:
+                client.associate_access_policy(
+                    clusterName=cluster,
+                    principalArn=principal,
+                    policyArn=policy,
+                    accessScope={"type": "cluster"},
+                )
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(e, msg=f"Could not associate {policy} with {principal}")
+    module.exit_json(changed=changed or bool(missing), principal_arn=principal, associated=missing)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+#!/usr/bin/python
+"""Ansible module: an EKS add-on with configuration values (e.g. CoreDNS on Fargate)."""
+# Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
+# ruff: noqa: E402, SIM105, PLR0912
+
+DOCUMENTATION = r"""
+module: eks_addon
+short_description: Manage an EKS add-on and its configuration values
+description:
+  - Creates, updates (version, configuration values) or deletes an EKS add-on and waits until it is
+    ACTIVE (or gone). No module in amazon.aws / community.aws manages EKS add-ons.
+options:
+  cluster_name: {description: Cluster name., type: str, required: true}
+  name: {description: Add-on name, e.g. C(coredns)., type: str, required: true}
+  version: {description: Add-on version; unset keeps the current one (EKS default on create)., type: str}
+  configuration_values: {description: Configuration values (dict; sent as JSON)., type: dict}
+  resolve_conflicts:
+    description: How to treat fields changed in the cluster.
+    type: str
+    choices: [NONE, OVERWRITE, PRESERVE]
+    default: OVERWRITE
+  tags: {description: Tags on create., type: dict, default: {}}
+  state: {description: present or absent., type: str, choices: [present, absent], default: present}
+  wait: {description: Wait for ACTIVE / deletion., type: bool, default: true}
+  wait_timeout: {description: Seconds to wait., type: int, default: 1200}
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+author: banknote infra
+"""
+
+EXAMPLES = r"""
+- name: CoreDNS on Fargate
+  eks_addon:
+    cluster_name: banknote
+    name: coredns
+    configuration_values: {computeType: Fargate}
+"""
+
+RETURN = r"""
+addon: {description: DescribeAddon's addon (without timestamps)., type: dict, returned: when present}
+"""
+
+import json
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+
+def describe(client, cluster, name):
+    try:
+        addon = client.describe_addon(clusterName=cluster, addonName=name)["addon"]
+    except is_boto3_error_code("ResourceNotFoundException"):
+        return None
+    return {k: v for k, v in addon.items() if k not in ("createdAt", "modifiedAt")}
+
+
+def wait_for(module, client, want_gone):
+    params = module.params
+    deadline = time.time() + params["wait_timeout"]
+    while True:
+        addon = describe(client, params["cluster_name"], params["name"])
+        if want_gone and addon is None:
+            return None
+        if not want_gone and addon and addon["status"] == "ACTIVE":
+            return addon
+        if addon and addon["status"] in ("CREATE_FAILED", "UPDATE_FAILED", "DEGRADED", "DELETE_FAILED"):
+            module.fail_json(msg=f"Add-on {params['name']} is {addon['status']}", health=addon.get("health"))
+        if time.time() > deadline:
+            module.fail_json(msg=f"Add-on {params['name']} not ready before the timeout")
+        time.sleep(10)
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec={
+            "cluster_name": {"type": "str", "required": True},
+            "name": {"type": "str", "required": True},
+            "version": {"type": "str"},
+            "configuration_values": {"type": "dict"},
+            "resolve_conflicts": {
+                "type": "str",
+                "choices": ["NONE", "OVERWRITE", "PRESERVE"],
+                "default": "OVERWRITE",
+            },
+            "tags": {"type": "dict", "default": {}},
+            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+            "wait": {"type": "bool", "default": True},
+            "wait_timeout": {"type": "int", "default": 1200},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    client = module.client("eks")
+    cluster, name = params["cluster_name"], params["name"]
+    try:
+        addon = describe(client, cluster, name)
+        if params["state"] == "absent":
+            if addon and not module.check_mode:
+                client.delete_addon(clusterName=cluster, addonName=name)
+                if params["wait"]:
+                    wait_for(module, client, want_gone=True)
+            module.exit_json(changed=addon is not None)
+
+        config = (
+            json.dumps(params["configuration_values"], sort_keys=True)
+            if params["configuration_values"]
+            else None
+        )
+        if addon is None:
+            if module.check_mode:
+                module.exit_json(changed=True, addon={})
+            args = {
+                "clusterName": cluster,
+                "addonName": name,
+                "resolveConflicts": params["resolve_conflicts"],
+            }
+            if params["version"]:
+                args["addonVersion"] = params["version"]
+            if config:
+                args["configurationValues"] = config
+            if params["tags"]:
+                args["tags"] = params["tags"]
+            client.create_addon(**args)
+        else:
+            current_config = json.loads(addon.get("configurationValues") or "{}")
+            update = {}
+            if params["version"] and addon.get("addonVersion") != params["version"]:
+                update["addonVersion"] = params["version"]
+            if (
+                params["configuration_values"] is not None
+                and current_config != params["configuration_values"]
+            ):
+                update["configurationValues"] = config or ""
+            if not update:
+                module.exit_json(changed=False, addon=addon)
+            if module.check_mode:
+                module.exit_json(changed=True, addon=addon)
+            client.update_addon(
+                clusterName=cluster, addonName=name, resolveConflicts=params["resolve_conflicts"], **update
+            )
+        addon = (
+            wait_for(module, client, want_gone=False) if params["wait"] else describe(client, cluster, name)
+        )
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"EKS add-on {name} on {cluster} failed")
+    module.exit_json(changed=True, addon=addon)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Filters for preflight's input checks and cost estimate, on the standard library only.
+
+ansible.utils' ipaddr filters need `netaddr`, which is not a dependency of this project, so the
+CIDR checks use Python's `ipaddress` instead.
+"""
+
+import ipaddress
+import math
+import re
+
+from ansible.errors import AnsibleFilterError
+
+# Fargate's vCPU / memory (GiB) combinations, smallest first.
+# https://docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html
+FARGATE_SIZES = [
+    (0.25, [0.5, 1, 2]),
+    (0.5, [1, 2, 3, 4]),
+    (1, [2, 3, 4, 5, 6, 7, 8]),
+    (2, list(range(4, 17))),
+    (4, list(range(8, 31))),
+    (8, list(range(16, 61, 4))),
+    (16, list(range(32, 121, 8))),
+]
+# Fargate adds this much memory per pod for the kubelet, kube-proxy and containerd.
+FARGATE_AGENT_MIB = 256
+
+
+def cidr_problem(value):
+    """'' if value is an IPv4 network in CIDR notation, else why not."""
+    try:
+        ipaddress.IPv4Network(str(value), strict=True)
+    except ValueError as e:
+        return f"{value} is not an IPv4 network in CIDR notation ({e})"
+    return ""
+
+
+def cidr_outside(subnets, vpc):
+    """The subnets (CIDR strings) that are not inside the VPC's CIDR."""
+    network = ipaddress.IPv4Network(str(vpc))
+    return [s for s in subnets if not ipaddress.IPv4Network(str(s)).subnet_of(network)]
+
+
+def cidr_overlaps(cidrs):
+    """Pairs 'A and B' of CIDRs that overlap."""
+    nets = [ipaddress.IPv4Network(str(c)) for c in cidrs]
+    return [f"{a} and {b}" for i, a in enumerate(nets) for b in nets[i + 1 :] if a.overlaps(b)]
+
+
+def k8s_cpu(value):
+    """Kubernetes CPU quantity ('250m', '0.5', 1) in vCPU."""
+    text = str(value).strip()
+    if text.endswith("m"):
+        return int(text[:-1]) / 1000
+    return float(text)
+
+
+def k8s_memory_mib(value):
+    """Kubernetes memory quantity ('512Mi', '1Gi', '1G', bytes) in MiB."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?", str(value).strip())
+    if not match:
+        raise AnsibleFilterError(f"{value!r} is not a Kubernetes memory quantity such as 512Mi")
+    number, unit = float(match[1]), match[2] or ""
+    factor = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3}[unit]
+    return number * factor / 1024**2
+
+
+def fargate_pod_size(cpu, memory):
+    """{'vcpu', 'memory_gb'} Fargate bills for a pod whose requests are cpu / memory."""
+    vcpu_wanted = k8s_cpu(cpu)
+    gib_wanted = (k8s_memory_mib(memory) + FARGATE_AGENT_MIB) / 1024
+    for vcpu, memories in FARGATE_SIZES:
+        if vcpu < vcpu_wanted:
+            continue
+        for gib in memories:
+            if gib >= gib_wanted:
+                return {"vcpu": vcpu, "memory_gb": gib}
+    raise AnsibleFilterError(f"no Fargate size fits cpu={cpu} memory={memory}")
+
+
+def fargate_fleet(pods):
+    """Sizes and totals for [{name, replicas, cpu, memory}]: {pods: [...], vcpu, memory_gb}."""
+    sized = []
+    for pod in pods:
+        size = fargate_pod_size(pod["cpu"], pod["memory"])
+        sized.append({"name": pod["name"], "replicas": int(pod["replicas"]), **size})
+    return {
+        "pods": sized,
+        "vcpu": sum(p["replicas"] * p["vcpu"] for p in sized),
+        "memory_gb": sum(p["replicas"] * p["memory_gb"] for p in sized),
+    }
+
+
+def round_up(value, digits=2):
+    factor = 10**digits
+    return math.ceil(float(value) * factor) / factor
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "cidr_problem": cidr_problem,
+            "cidr_outside": cidr_outside,
+            "cidr_overlaps": cidr_overlaps,
+            "fargate_pod_size": fargate_pod_size,
+            "fargate_fleet": fargate_fleet,
+            "round_up": round_up,
+        }
