@@ -60,10 +60,12 @@ def git(source, *args):
 
 
 def revision(source, paths, context_sha):
-    """Short commit of the source tree; a tree with uncommitted build-context changes is marked
-    dirty with the context hash, so its tag never collides with the clean commit's."""
+    """Short hash of the last commit that changed the build context (commits elsewhere in the
+    repository do not cause a rebuild); uncommitted context changes are marked dirty with the
+    context hash, so their tag never collides with the clean commit's."""
     try:
-        short = git(source, "rev-parse", "--short=7", "HEAD")
+        short = (git(source, "log", "-1", "--format=%h", "--abbrev=7", "--", *paths)
+                 or git(source, "rev-parse", "--short=7", "HEAD"))
         status = git(source, "status", "--porcelain", "--untracked-files=all", "--", *paths)
     except (subprocess.CalledProcessError, FileNotFoundError) as error:
         raise SystemExit(f"build context: {source} must be a git work tree with a commit "
