@@ -1,0 +1,119 @@
+"""app.forest on the trained artifact gives scikit-learn's predict_proba, row for row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from app.forest import SMALL_BATCH_ROWS, ForestModel
+
+TOLERANCE = 1e-9
+
+
+@pytest.fixture(scope="module")
+def estimator(trained_model_dir: Path):
+    return joblib.load(trained_model_dir / "model.joblib")
+
+
+@pytest.fixture(scope="module")
+def forest(serving_dir: Path) -> ForestModel:
+    return ForestModel.load(serving_dir)
+
+
+@pytest.fixture(scope="module")
+def data_rows(dataset_path: Path) -> np.ndarray:
+    return np.loadtxt(dataset_path, delimiter=",", skiprows=1)[:, :4]
+
+
+def assert_same_predictions(forest: ForestModel, estimator, X: np.ndarray) -> None:
+    """Checks every prediction path of app.forest: one row at a time, small batches, one big batch."""
+    expected = estimator.predict_proba(X)
+    assert np.abs(forest.predict_proba(X) - expected).max() <= TOLERANCE
+    small = SMALL_BATCH_ROWS - 1
+    in_small_batches = np.concatenate([forest.predict_proba(X[i:i + small]) for i in range(0, len(X), small)])
+    assert np.abs(in_small_batches - expected).max() <= TOLERANCE
+    one_by_one = np.concatenate([forest.predict_proba(X[i:i + 1]) for i in range(len(X))])
+    assert np.abs(one_by_one - expected).max() <= TOLERANCE
+    # Same winning class (ties cannot flip: the probabilities agree to 1e-9 and ties are exact).
+    assert np.array_equal(np.asarray(forest.classes)[expected.argmax(axis=1)], estimator.predict(X))
+
+
+def test_classes_and_names_match_the_estimator(forest: ForestModel, estimator) -> None:
+    assert list(forest.classes) == estimator.classes_.tolist() == [0, 1]
+    assert forest.class_names == ("forged", "genuine")
+    assert list(forest.feature_names) == ["variance", "skewness", "curtosis", "entropy"]
+    assert forest.metadata["n_trees"] == len(estimator.estimators_)
+
+
+def test_every_data_row(forest: ForestModel, estimator, data_rows: np.ndarray) -> None:
+    assert len(data_rows) == 1372
+    assert_same_predictions(forest, estimator, data_rows)
+
+
+def test_random_rows(forest: ForestModel, estimator, data_rows: np.ndarray) -> None:
+    rng = np.random.default_rng(2024)
+    low, high = data_rows.min(axis=0), data_rows.max(axis=0)
+    span = high - low
+    inside = rng.uniform(low, high, size=(3000, 4))
+    beyond = rng.uniform(low - 2 * span, high + 2 * span, size=(1000, 4))
+    extreme = rng.choice([-1e30, -1.0, 0.0, 1.0, 1e30], size=(200, 4))
+    assert_same_predictions(forest, estimator, np.vstack([inside, beyond, extreme]))
+
+
+def test_values_at_and_next_to_split_thresholds(
+    forest: ForestModel, estimator, data_rows: np.ndarray,
+) -> None:
+    """Each internal node's threshold, in the node's feature, at float32 and float64 neighbours.
+
+    scikit-learn casts X to float32 and goes left iff x32 <= threshold (a float64 midpoint), so the
+    values that matter are the float32 numbers around each threshold and float64 values that round
+    onto the other side when cast.
+    """
+    rng = np.random.default_rng(7)
+    rows = []
+    for tree in estimator.estimators_[:40]:  # 40 trees give thousands of thresholds; keeps this quick
+        nodes = tree.tree_
+        internal = nodes.children_left != -1
+        for feature, threshold in zip(nodes.feature[internal], nodes.threshold[internal], strict=True):
+            t32 = np.float32(threshold)
+            candidates = [
+                threshold, np.nextafter(threshold, np.inf), np.nextafter(threshold, -np.inf),
+                t32, np.nextafter(t32, np.float32(np.inf)), np.nextafter(t32, np.float32(-np.inf)),
+            ]
+            for value in candidates:
+                row = data_rows[rng.integers(len(data_rows))].copy()
+                row[feature] = value
+                rows.append(row)
+    X = np.asarray(rows)
+    assert len(X) > 5000
+    assert_same_predictions(forest, estimator, X)
+
+
+def test_float32_inputs_and_integer_inputs(forest: ForestModel, estimator, data_rows: np.ndarray) -> None:
+    as32 = data_rows[:300].astype(np.float32)
+    assert np.abs(forest.predict_proba(as32) - estimator.predict_proba(as32)).max() <= TOLERANCE
+    ints = np.rint(data_rows[:300]).astype(np.int64)
+    assert np.abs(forest.predict_proba(ints) - estimator.predict_proba(ints)).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize(
+    ("X", "message"),
+    [
+        (np.zeros(4), "shape"),
+        (np.zeros((2, 3)), "shape"),
+        (np.array([[1.0, np.nan, 0.0, 0.0]]), "NaN"),
+        (np.array([[1.0, 0.0, np.inf, 0.0]]), "infinity"),
+        (np.array([[1e39, 0.0, 0.0, 0.0]]), "too large for float32"),
+        (np.array([["1", "2", "3", "4"]]), "numeric"),
+    ],
+)
+def test_rejects_unusable_input(forest: ForestModel, X: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        forest.predict_proba(X)
+
+
+def test_empty_batch(forest: ForestModel) -> None:
+    assert forest.predict_proba(np.empty((0, 4))).shape == (0, 2)
