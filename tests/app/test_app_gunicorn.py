@@ -1,0 +1,134 @@
+"""The service under gunicorn with the real config: start-up failures, JSON logs, shared metrics, SIGTERM."""
+
+import json
+import signal
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_to_exit(gunicorn_factory, env, timeout=60):
+    server = gunicorn_factory(env)
+    try:
+        code = server.process.wait(timeout=timeout)
+    finally:
+        if server.process.poll() is None:
+            server.stop()
+    stdout, stderr = server.logs()
+    return code, stdout + stderr
+
+
+@pytest.mark.parametrize(("model_dir", "words"), [
+    (None, "Error: MODEL_DIR is not set"),
+    ("/nonexistent/serving", "Error: cannot load the model from MODEL_DIR=/nonexistent/serving"),
+])
+def test_bad_model_dir_stops_start_up_with_one_message(gunicorn_factory, model_dir, words):
+    env = {} if model_dir is None else {"MODEL_DIR": model_dir}
+    code, output = run_to_exit(gunicorn_factory, env)
+    assert code != 0
+    assert words in output
+    assert "Traceback" not in output
+    assert output.count("Error:") == 1
+
+
+def test_bad_worker_count_stops_start_up_with_one_message(gunicorn_factory, serving_dir):
+    code, output = run_to_exit(gunicorn_factory, {"MODEL_DIR": str(serving_dir), "WORKERS": "lots"})
+    assert code != 0
+    assert "WORKERS must be a whole number, got 'lots'" in output
+    assert "Traceback" not in output
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+def post_json(url, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_serves_predictions_and_health(gunicorn_server, genuine_row, forged_row):
+    assert get(f"{gunicorn_server.url}/v2/health/ready") == (200, b'{"ready":true}\n')
+    assert post_json(f"{gunicorn_server.url}/predict", genuine_row)[1]["label"] == 1
+    assert post_json(f"{gunicorn_server.url}/predict", forged_row)[1]["label"] == 0
+
+
+def access_records(server, until, timeout=10.0):
+    """The access log as parsed JSON lines, once a record satisfying `until` is there (logged after the
+    response is sent, so it can lag the client by a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = [json.loads(line) for line in server.logs()[0].splitlines()]  # every line is JSON
+        if any(until(record) for record in records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.05)
+
+
+def test_access_log_is_one_json_object_per_request(gunicorn_server, genuine_row):
+    """Client-controlled text (quotes, backslashes) cannot break the JSON lines."""
+    post_json(f"{gunicorn_server.url}/predict", genuine_row)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        get(f'{gunicorn_server.url}/no%22such%5Cpage?x="y"')
+    assert caught.value.code == 404
+    records = access_records(gunicorn_server, lambda r: r["status"] == 404)
+    predict = next(r for r in records if r["path"] == "/predict")
+    assert predict["method"] == "POST"
+    assert predict["status"] == 200
+    assert predict["duration_ms"] >= 0
+    assert predict["remote_addr"] == "127.0.0.1"
+    missing = next(r for r in records if r["status"] == 404)
+    assert missing["path"] == '/no"such\\page'
+    assert missing["query"] == 'x="y"'
+
+
+def scrape_genuine(url) -> float:
+    text = get(f"{url}/metrics")[1].decode()
+    prefix = 'banknote_predictions_total{class="genuine"} '
+    return float(next(line for line in text.splitlines() if line.startswith(prefix)).removeprefix(prefix))
+
+
+def test_metrics_are_summed_over_workers(gunicorn_server, genuine_row):
+    """Whichever worker answers the scrape, it reports every worker's predictions."""
+    before = scrape_genuine(gunicorn_server.url)
+    n = 60
+    for _ in range(n):  # urllib opens a new connection each time, so the workers share the work
+        post_json(f"{gunicorn_server.url}/predict", genuine_row)
+    scrapes = {scrape_genuine(gunicorn_server.url) - before for _ in range(10)}
+    assert scrapes == {n}
+    stdout, _ = gunicorn_server.logs()
+    pids = {json.loads(line)["pid"] for line in stdout.splitlines() if '"/predict"' in line}
+    # Not asserted (the kernel decides who accepts), but reported: were both workers involved?
+    print(f"predictions answered by {len(pids)} worker process(es)")
+
+
+def test_sigterm_lets_an_in_flight_request_finish(gunicorn_factory, serving_dir, genuine_row):
+    server = gunicorn_factory({"MODEL_DIR": str(serving_dir)}, workers=1)
+    try:
+        server.wait_ready()
+        body = json.dumps(genuine_row).encode()
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=20) as conn:
+            conn.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+                         + body[:10])
+            time.sleep(0.5)  # the worker is now inside the request, waiting for the rest of the body
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(1.0)  # shutdown has begun
+            conn.sendall(body[10:])
+            response = b""
+            while chunk := conn.recv(65536):
+                response += chunk
+        head, _, payload = response.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), response
+        assert json.loads(payload)["label"] == 1
+        assert server.process.wait(timeout=30) == 0
+    finally:
+        server.stop()
