@@ -1,0 +1,146 @@
+#!/usr/bin/python
+"""Ansible module: delete EC2 resources a deleted-or-deleting VPC stack failed to remove."""
+# Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
+# ruff: noqa: E402, SIM105
+
+DOCUMENTATION = r"""
+module: cloudformation_stack_leftovers
+short_description: Delete a VPC stack's NAT gateways, Elastic IPs, internet gateways and route tables
+description:
+  - For CloudFormation implementations that do not delete these on stack deletion (moto), which then
+    fails with DependencyViolation on the VPC. The IDs come from the stack's own resources.
+  - Order - NAT gateways (they hold the addresses; waits until deleted), Elastic IPs, internet gateways
+    (detached first), route tables (disassociated first).
+  - Plain boto3 on purpose - moto keys the EIP's CloudFormation tags by its address, and from then on
+    any DescribeTags call with a resource-type filter (which amazon.aws.ec2_vpc_nat_gateway makes) fails
+    with HTTP 500.
+  - Resources already gone are skipped, so a second run changes nothing.
+options:
+  stack_name: {description: Stack name., type: str, required: true}
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+author: banknote infra
+"""
+
+EXAMPLES = r"""
+- name: Delete the leftovers of the network stack
+  cloudformation_stack_leftovers:
+    stack_name: banknote-network
+"""
+
+RETURN = r"""
+deleted:
+  description: Physical IDs deleted (or, in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+
+def stack_resources(cfn, name):
+    """{resource type: [physical ids]} of the stack; {} if it does not exist."""
+    try:
+        resources = cfn.describe_stack_resources(StackName=name)["StackResources"]
+    except is_boto3_error_code("ValidationError"):  # "Stack with id ... does not exist"
+        return {}
+    by_type = {}
+    for resource in resources:
+        if resource.get("PhysicalResourceId"):
+            by_type.setdefault(resource["ResourceType"], []).append(resource["PhysicalResourceId"])
+    return by_type
+
+
+def nat_gateways(ec2, module, ids, deleted):
+    live = (
+        [
+            n["NatGatewayId"]
+            for n in ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"]
+            if n["State"] not in ("deleted", "deleting")
+        ]
+        if ids
+        else []
+    )
+    if module.check_mode:
+        deleted.extend(live)
+        return
+    for nat in live:
+        ec2.delete_nat_gateway(NatGatewayId=nat)
+        deleted.append(nat)
+    deadline = time.time() + 600
+    while live and time.time() < deadline:
+        states = {n["State"] for n in ec2.describe_nat_gateways(NatGatewayIds=live)["NatGateways"]}
+        if states <= {"deleted"}:
+            return
+        time.sleep(5)
+
+
+def elastic_ips(ec2, module, public_ips, deleted):
+    # CloudFormation's physical id of an EIP is its public address.
+    for ip in public_ips:
+        for address in ec2.describe_addresses(Filters=[{"Name": "public-ip", "Values": [ip]}])["Addresses"]:
+            deleted.append(ip)
+            if not module.check_mode:
+                ec2.release_address(AllocationId=address["AllocationId"])
+
+
+def internet_gateways(ec2, module, ids, deleted):
+    for igw in ids:
+        try:
+            gateway = ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"][0]
+        except is_boto3_error_code("InvalidInternetGatewayID.NotFound"):
+            continue
+        deleted.append(igw)
+        if module.check_mode:
+            continue
+        for attachment in gateway.get("Attachments", []):
+            ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=attachment["VpcId"])
+        ec2.delete_internet_gateway(InternetGatewayId=igw)
+
+
+def route_tables(ec2, module, ids, deleted):
+    for rtb in ids:
+        try:
+            table = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
+        except is_boto3_error_code("InvalidRouteTableID.NotFound"):
+            continue
+        deleted.append(rtb)
+        if module.check_mode:
+            continue
+        for association in table.get("Associations", []):
+            if not association.get("Main"):
+                ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
+        ec2.delete_route_table(RouteTableId=rtb)
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec={"stack_name": {"type": "str", "required": True}}, supports_check_mode=True
+    )
+    cfn = module.client("cloudformation")
+    ec2 = module.client("ec2")
+    deleted = []
+    try:
+        resources = stack_resources(cfn, module.params["stack_name"])
+        nat_gateways(ec2, module, resources.get("AWS::EC2::NatGateway", []), deleted)
+        elastic_ips(ec2, module, resources.get("AWS::EC2::EIP", []), deleted)
+        internet_gateways(ec2, module, resources.get("AWS::EC2::InternetGateway", []), deleted)
+        route_tables(ec2, module, resources.get("AWS::EC2::RouteTable", []), deleted)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg=f"Could not delete the leftovers of stack {module.params['stack_name']}")
+    module.exit_json(changed=bool(deleted), deleted=deleted)
+
+
+if __name__ == "__main__":
+    main()
