@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from training import data
+from training import data, stamp
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = 42
@@ -35,6 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", metavar="DIR", required=True, type=Path, help="output directory")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
+    parser.add_argument(
+        "--skip-if-unchanged", action="store_true",
+        help=f"exit without training if DIR holds an intact model made from the same data content, training "
+             f"code, seed and library versions (recorded in DIR/{stamp.STAMP_FILE})",
+    )
     parser.add_argument(
         "--jobs", type=int, default=min(2, os.cpu_count() or 1),
         help="parallel CV workers (default: 2 or the CPU count if lower; the machine may be shared)",
@@ -66,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
     timings: dict[str, float] = {}
+    # The default download must match the pinned UCI content, so its identity is known without it.
+    if args.skip_if_unchanged and args.data is None and _up_to_date(args, data.UCI_CONTENT_SHA256):
+        return 0
     try:
         dataset = data.load(args.data)
         dedup = data.deduplicate(dataset.X, dataset.y)
@@ -73,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except data.DataError as exc:
         return _fail(str(exc), EXIT_DATA_ERROR)
     timings["load_and_validate"] = time.perf_counter() - started
+    if args.skip_if_unchanged and _up_to_date(args, dataset.content_sha256):
+        return 0
     print(
         f"data: {dataset.source}\n"
         f"  {dedup.n_before} rows, {dedup.n_removed} exact duplicates removed -> {len(dedup.y)} rows\n"
@@ -81,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         args.out.mkdir(parents=True, exist_ok=True)
+        # The old stamp would vouch for files this run is about to replace: drop it until the end.
+        (args.out / stamp.STAMP_FILE).unlink(missing_ok=True)
     except OSError as exc:
         return _fail(f"cannot create output directory {args.out}: {exc.strerror or exc}", EXIT_OUTPUT_ERROR)
 
@@ -91,11 +103,22 @@ def main(argv: list[str] | None = None) -> int:
             dataset, dedup, out_dir=args.out, seed=args.seed, n_jobs=max(1, args.jobs),
             revision=training_revision(), timings=timings, started=started,
         )
+        # Written last: an interrupted run leaves no stamp, so the next --skip-if-unchanged retrains.
+        stamp_path = stamp.write_stamp(args.out, stamp.make_stamp(dataset.content_sha256, args.seed))
     except OSError as exc:
         return _fail(f"cannot write to {args.out}: {exc.strerror or exc} ({getattr(exc, 'filename', '')})",
                      EXIT_OUTPUT_ERROR)
+    result["paths"]["stamp"] = str(stamp_path)
     print_summary(result)
     return 0
+
+
+def _up_to_date(args: argparse.Namespace, data_content_sha256: str) -> bool:
+    if not stamp.is_up_to_date(args.out, stamp.make_stamp(data_content_sha256, args.seed)):
+        return False
+    print(f"up to date: {args.out} was trained from the same data (content sha256 {data_content_sha256}), "
+          f"training code, seed {args.seed} and library versions; nothing to do")
+    return True
 
 
 def print_summary(result: dict[str, Any]) -> None:

@@ -170,7 +170,10 @@ def parse(text: str, source: str) -> tuple[np.ndarray, np.ndarray, str, bool]:
             f"line {numbered[0][0]} of {source} is neither a data row nor the header "
             f"{','.join(schema.COLUMNS)}"
         )
-    rows = [_parse_row([cell.strip() for cell in line.split(",")], number) for number, line in numbered]
+    try:
+        rows = [_parse_row([cell.strip() for cell in line.split(",")], number) for number, line in numbered]
+    except DataError as exc:
+        raise DataError(f"{source}: {exc}") from None
     if not rows:
         raise DataError(f"{source} has a header but no data rows")
     table = np.asarray(rows, dtype=np.float64)

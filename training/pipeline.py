@@ -53,7 +53,6 @@ def run(
     # Importances come from the seed forest's CV folds (already computed); one more CV for the ablation.
     features = select.feature_evidence(
         parts.X_train, parts.y_train, seed=seed, n_jobs=n_jobs, seed_forest_cv=cv[select.SEED_FOREST],
-        selected=selected_cv,
     )
     mark = _tick(timings, "feature_selection", mark)
     forest = select.fit_final(selected_params, parts.X_train, parts.y_train, seed)

@@ -172,18 +172,17 @@ def compare_and_search(
 
 def feature_evidence(
     X: np.ndarray, y: np.ndarray, *, seed: int, n_jobs: int, seed_forest_cv: dict[str, Any],
-    selected: dict[str, Any],
 ) -> dict[str, Any]:
-    """Impurity and out-of-fold permutation importances (from the seed forest's CV folds), and the CV
-    effect of dropping the weakest feature from the selected forest (`selected`: a search entry)."""
+    """Impurity and out-of-fold permutation importances from the seed forest's CV folds, and the CV
+    effect of dropping the weakest feature from that forest (same folds, so the comparison is paired)."""
     impurity = seed_forest_cv["_impurity"].mean(axis=0)
     permutation = seed_forest_cv["_permutation"]
     permutation_mean = permutation.mean(axis=0)
     weakest = int(np.argmin(permutation_mean))
     kept = [i for i in range(X.shape[1]) if i != weakest]
-    forest = forest_with(selected["params"], seed)
+    forest = candidate_models(seed)[SEED_FOREST]
     without = cross_validate_models({"without": forest}, X[:, kept], y, seed=seed, n_jobs=n_jobs)["without"]
-    all_mean, all_std = selected["accuracy_mean"], selected["accuracy_std"]
+    all_mean, all_std = seed_forest_cv["accuracy_mean"], seed_forest_cv["accuracy_std"]
     without_mean = without["accuracy_mean"]
     return {
         "impurity_importance": dict(zip(schema.FEATURES, map(float, impurity), strict=True)),
@@ -193,7 +192,7 @@ def feature_evidence(
         ),
         "weakest_feature": schema.FEATURES[weakest],
         "ablation": {
-            "model_params": selected["params"],
+            "model": SEED_FOREST,
             "dropped": schema.FEATURES[weakest],
             "accuracy_mean_all": all_mean,
             "accuracy_mean_without": without_mean,

@@ -133,3 +133,14 @@ def test_headed_file_and_headerless_download_give_the_same_forest(
     first_meta = json.loads((first / "serving" / "model.json").read_text())
     assert first_meta["arrays_sha256"] == json.loads(
         (trained_model_dir / "serving" / "model.json").read_text())["arrays_sha256"]
+
+
+def test_skip_if_unchanged_needs_no_download_and_writes_nothing(downloaded_run) -> None:
+    _, out, _ = downloaded_run
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    # Nothing listens on port 9 here: an attempted download would fail the run.
+    env = {"BANKNOTE_DATA_URL": "http://127.0.0.1:9/unreachable.txt", **pinned_revision_env()}
+    result = run_training("--out", str(out), "--seed", "42", "--skip-if-unchanged", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("up to date:")
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
