@@ -45,17 +45,24 @@ COPY app/ /opt/banknote/app/
 RUN python3 -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/venv /opt/banknote/app
 
 FROM ${BASE_IMAGE}
+# The bases ship the standard library without bytecode (Debian's is compiled at install time and
+# trimmed from our base; python:slim deletes it): compile it once here, or every start on the
+# read-only root recompiles what it imports (~0.3 s of the ~1 s start). Unused parts are skipped.
+RUN python3 -m compileall -q -j 0 --invalidation-mode unchecked-hash \
+      -x '/(site-packages|dist-packages|test|tests|idlelib|tkinter|turtledemo|lib2to3|ensurepip|pydoc_data)/' \
+      "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+
+COPY --from=builder /opt/venv /opt/venv
+COPY --from=builder /opt/banknote /opt/banknote
+# Build args are declared where first used: a RUN after an ARG is rebuilt whenever its value changes.
 ARG MODEL_DIR=build/model/serving
+COPY ${MODEL_DIR}/ /opt/model/
 ARG GIT_REVISION=unknown
 ARG MODEL_SHA256=unknown
 LABEL org.opencontainers.image.title="banknote" \
       org.opencontainers.image.description="Bank-note authentication classifier (random forest) over HTTP" \
       org.opencontainers.image.revision="${GIT_REVISION}" \
       io.banknote.model.sha256="${MODEL_SHA256}"
-
-COPY --from=builder /opt/venv /opt/venv
-COPY --from=builder /opt/banknote /opt/banknote
-COPY ${MODEL_DIR}/ /opt/model/
 
 # PYTHONDONTWRITEBYTECODE: the root fs is read-only in production; bytecode is baked in above.
 ENV PATH=/opt/venv/bin:$PATH \
