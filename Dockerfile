@@ -76,4 +76,6 @@ USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/v2/health/ready', timeout=2)"]
-CMD ["gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "app:create_app()"]
+# --no-control-socket: gunicorn's runtime control socket would go to $HOME/.gunicorn, which the read-only
+# root refuses (an ERROR line at every start); the container is managed by signals from its runtime.
+CMD ["gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "--no-control-socket", "app:create_app()"]

@@ -182,7 +182,8 @@ def bench_service(image: str, duration_s: int, warmup_s: int) -> dict[str, Any]:
 def bench_ceiling(image: str, duration_s: int, warmup_s: int) -> dict[str, Any]:
     # The constant app is mounted next to the service's code and started with the service's config.
     mount = ["--volume", f"{BENCH / 'ceiling_app.py'}:/opt/banknote/bench_ceiling_app.py:ro"]
-    command = ["gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "bench_ceiling_app:app"]
+    command = ["gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "--no-control-socket",
+               "bench_ceiling_app:app"]
     with container(image, mount, command) as base:
         status, body = http("POST", f"{base}/predict", ROW)
         if status != 200:

@@ -92,6 +92,12 @@ def test_runs_unprivileged_on_a_read_only_root(service: Container, image_config:
     assert probe[4] == "30", "the root file system must be read-only (EROFS)"
 
 
+def test_start_logs_carry_no_error(service: Container) -> None:
+    # e.g. gunicorn failing to create a file on the read-only root logs "[ERROR]" and carries on.
+    errors = [line for line in service.logs().splitlines() if "[ERROR]" in line or "Traceback" in line]
+    assert not errors
+
+
 def test_healthcheck_command_passes(service: Container, image_config: dict) -> None:
     test = image_config["Healthcheck"]["Test"]
     assert test[0] == "CMD"
