@@ -1,14 +1,16 @@
 """Loads the serving artifact written by `python -m training` and predicts with numpy only.
 
 No scikit-learn and no pickle at serving time: the forest arrives as plain arrays in an npz file
-(see the serving-artifact contract) whose sha256 is pinned in model.json. A loaded ForestModel is
+(see the serving-artifact contract) whose sha256 is pinned in model.json, and is checked on load
+(shapes, index ranges, every node reachable exactly once, depth). A loaded ForestModel is
 immutable and safe to share between threads.
 
-Traversal: every leaf's left and right children point to the leaf itself, so walking
-`max_depth` steps from each root always ends on the right leaf, with no per-tree bookkeeping.
-Per request we first decide every node's branch for the row at once (one vectorised comparison
-over all nodes), turning the forest into a "next node" array; the walk is then `max_depth`
-gathers over the trees.
+Traversal: every leaf's left and right children point to the leaf itself, so walking `max_depth`
+steps from each root always ends on the right leaf, with no per-tree bookkeeping. One row: decide
+every node's branch at once (one comparison over all nodes), then walk by pure gathers. Small
+batches: all (row, tree) pairs step together. Large batches: one tree at a time over all rows.
+Comparisons stay in float32 against thresholds rounded down to float32, which decides exactly as
+scikit-learn's float32-input-versus-float64-threshold test does.
 """
 
 from __future__ import annotations
