@@ -64,6 +64,10 @@ graceful_timeout = _env_int("GRACEFUL_TIMEOUT", 25)
 # idle connections (otherwise it may reuse one gunicorn just closed and answer 502).
 keepalive = _env_int("KEEPALIVE", 75)
 
+# No runtime control socket (gunicorn would put it in $HOME/.gunicorn, which the read-only root
+# refuses): the container runtime manages the server with signals.
+control_socket_disable = True
+
 # The heartbeat files must live on a writable tmpfs: the root filesystem is read-only.
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - a private tmpfs in the container, not a shared /tmp
 

@@ -20,6 +20,7 @@ from app.validation import (
     check_number,
     json_type,
     read_json,
+    shown,
 )
 
 bp = Blueprint("v2", __name__, url_prefix="/v2")
@@ -37,9 +38,9 @@ def classifier() -> Classifier:
 def _check_model(model_name: str, model_version: str | None) -> Classifier:
     model = classifier()
     if model_name != MODEL_NAME:
-        raise ApiError(404, f"unknown model {model_name!r}: this server serves {MODEL_NAME!r}")
+        raise ApiError(404, f"unknown model {shown(model_name)}: this server serves {MODEL_NAME!r}")
     if model_version is not None and model_version != model.version:
-        raise ApiError(404, f"unknown version {model_version!r} of {MODEL_NAME!r}: "
+        raise ApiError(404, f"unknown version {shown(model_version)} of {MODEL_NAME!r}: "
                             f"the served version is {model.version!r}")
     return model
 
@@ -133,10 +134,10 @@ def _read_input(inputs: Any, model: Classifier):
         raise ApiError(422, f"inputs[0]: expected a tensor object, got {json_type(tensor)}")
     check_fields(list(tensor), ("name", "shape", "datatype", "data"), "inputs[0]", optional=("parameters",))
     if tensor["name"] != INPUT_NAME:
-        raise ApiError(422, f"inputs[0].name: expected {INPUT_NAME!r}, got {tensor['name']!r}")
+        raise ApiError(422, f"inputs[0].name: expected {INPUT_NAME!r}, got {shown(tensor['name'])}")
     if tensor["datatype"] not in INPUT_DATATYPES:
         raise ApiError(422, f"inputs[0].datatype: expected one of {', '.join(INPUT_DATATYPES)}, "
-                            f"got {tensor['datatype']!r}")
+                            f"got {shown(tensor['datatype'])}")
     _check_parameters(tensor.get("parameters", ABSENT), "inputs[0].parameters")
 
     shape = tensor["shape"]
@@ -148,7 +149,7 @@ def _read_input(inputs: Any, model: Classifier):
         or shape[1] != n_features
         or shape[0] < 1
     ):
-        raise ApiError(422, f"inputs[0].shape: expected [N, {n_features}] with N >= 1, got {shape!r}")
+        raise ApiError(422, f"inputs[0].shape: expected [N, {n_features}] with N >= 1, got {shown(shape)}")
     n_rows = shape[0]
     if n_rows > max_rows:
         raise ApiError(
@@ -183,7 +184,7 @@ def _requested_outputs(outputs: Any) -> list[str]:
         check_fields(list(output), ("name",), f"outputs[{i}]", optional=("parameters",))
         if output["name"] not in OUTPUTS:
             raise ApiError(
-                422, f"outputs[{i}].name: expected one of {', '.join(OUTPUTS)}, got {output['name']!r}"
+                422, f"outputs[{i}].name: expected one of {', '.join(OUTPUTS)}, got {shown(output['name'])}"
             )
         _check_parameters(output.get("parameters", ABSENT), f"outputs[{i}].parameters")
         if output["name"] not in names:

@@ -30,6 +30,12 @@ class ApiError(Exception):
         self.message = message
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A client's value quoted for an error message, cut short: a message must not echo a megabyte."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def json_type(value: Any) -> str:
     """The JSON name of a parsed value's type, for messages."""
     if value is None:
@@ -53,7 +59,7 @@ def read_json(request: Request) -> Any:
     """The request body parsed as strict JSON. A missing Content-Type is taken as JSON."""
     mimetype = request.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise ApiError(415, f"Content-Type {mimetype!r} is not supported: send application/json")
+        raise ApiError(415, f"Content-Type {shown(mimetype)} is not supported: send application/json")
     body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     if not body.strip():
         raise ApiError(400, "empty body: send a JSON document")
@@ -77,14 +83,14 @@ def check_number(value: Any, where: str) -> float:
     except OverflowError:
         number = math.inf
     if not -FLOAT32_MAX <= number <= FLOAT32_MAX:
-        raise ApiError(422, f"{where}: {value!r} is out of range (|value| <= {FLOAT32_MAX:.7g})")
+        raise ApiError(422, f"{where}: {shown(value)} is out of range (|value| <= {FLOAT32_MAX:.7g})")
     return number
 
 
 def parse_decimal(text: str, where: str) -> float:
     """A query-string number: plain decimal notation only, then the same checks as JSON numbers."""
     if not _DECIMAL.fullmatch(text):
-        raise ApiError(422, f"{where}: expected a number, got {text!r}")
+        raise ApiError(422, f"{where}: expected a number, got {shown(text)}")
     return check_number(float(text), where)
 
 
@@ -100,7 +106,8 @@ def check_fields(
     if missing:
         problems.append("missing " + ", ".join(missing))
     if unknown:
-        problems.append("unknown " + ", ".join(repr(name) for name in unknown))
+        problems.append("unknown " + ", ".join(shown(name) for name in unknown[:5])
+                        + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""))
     expected = f"expected exactly: {', '.join(required)}"
     if optional:
         expected = f"expected: {', '.join(required)}; optional: {', '.join(optional)}"

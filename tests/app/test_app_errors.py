@@ -273,3 +273,16 @@ def test_unexpected_exception_is_a_json_500_without_internals(serving_dir):
     response = app.test_client().get("/boom")
     assert_error(response, 500, "internal server error")
     assert b"secret" not in response.data
+
+
+@pytest.mark.parametrize("body", [
+    {**GOOD, "x" * 100_000: 1},
+    {**GOOD, **{f"extra{i}": i for i in range(1000)}},
+    with_value("variance", int("9" * 4000)),
+    {"inputs": [tensor(name="n" * 100_000)]},
+])
+def test_error_messages_do_not_echo_huge_input(client, body):
+    path = V2_INFER if "inputs" in body else "/predict"
+    response = client.post(path, json=body)
+    assert_error(response, 422)
+    assert len(response.json["error"]) < 400

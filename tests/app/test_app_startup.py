@@ -1,6 +1,8 @@
 """Start-up: settings from the environment, and one clear message for a missing or corrupt artifact."""
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -82,3 +84,17 @@ def test_bad_numeric_settings_stop_start_up(serving_dir, monkeypatch, name, valu
     monkeypatch.setenv(name, value)
     with pytest.raises(StartupError, match=f"{name} {words}"):
         create_app()
+
+
+def test_serving_needs_neither_scikit_learn_nor_joblib(repo_root, serving_dir):
+    """The serving image has flask, gunicorn and numpy only; nothing here may reach for a pickle loader."""
+    code = (
+        "import sys; from app import create_app; "
+        f"c = create_app({{'MODEL_DIR': {str(serving_dir)!r}}}).test_client(); "
+        "row = {'variance': 1, 'skewness': 1, 'curtosis': 1, 'entropy': 1}; "
+        "assert c.post('/predict', json=row).status_code == 200; "
+        "print(sorted(m for m in ('sklearn', 'joblib', 'scipy', 'pandas') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
