@@ -9,6 +9,7 @@ Without preload (e.g. gunicorn run without our config) each worker has its own m
 shows only the worker that answers the scrape.
 """
 
+import bisect
 import mmap
 import threading
 import time
@@ -58,13 +59,12 @@ class Metrics:
         self._memory = mmap.mmap(-1, MAX_SLOTS * width * 8)
         self._table = np.ndarray((MAX_SLOTS, width), dtype=np.float64, buffer=self._memory)
         self._shape = (n_handlers, n_codes, n_buckets)
-        self._bucket_bounds = np.asarray(LATENCY_BUCKETS)
 
     def observe_request(self, handler: str, code: int, seconds: float) -> None:
         n_handlers, n_codes, n_buckets = self._shape
         h = self._handler_index.get(handler, n_handlers - 1)
         c = self._code_index.get(code, n_codes - 1)
-        b = int(np.searchsorted(self._bucket_bounds, seconds))  # first bucket with bound >= seconds
+        b = bisect.bisect_left(LATENCY_BUCKETS, seconds)  # first bucket whose bound (le) >= seconds
         with _ThisProcess.lock:
             row = self._table[_ThisProcess.slot]
             row[h * n_codes + c] += 1
