@@ -46,6 +46,11 @@ def cidr_overlaps(cidrs):
     return [f"{a} and {b}" for i, a in enumerate(nets) for b in nets[i + 1 :] if a.overlaps(b)]
 
 
+def invalid_names(entries):
+    """The [{what, name, max, pattern}] entries whose name is too long or does not match its pattern."""
+    return [e for e in entries if len(e["name"]) > int(e["max"]) or not re.search(e["pattern"], e["name"])]
+
+
 def k8s_cpu(value):
     """Kubernetes CPU quantity ('250m', '0.5', 1) in vCPU."""
     text = str(value).strip()
@@ -101,6 +106,7 @@ class FilterModule:
             "cidr_problem": cidr_problem,
             "cidr_outside": cidr_outside,
             "cidr_overlaps": cidr_overlaps,
+            "invalid_names": invalid_names,
             "fargate_pod_size": fargate_pod_size,
             "fargate_fleet": fargate_fleet,
             "round_up": round_up,

@@ -1,0 +1,190 @@
+"""The infra phase end to end on moto: create, rerun, check mode, one role by tag, teardown twice.
+
+The tests share one deployment (module fixtures) and run in file order; the wall times of the runs are
+printed (figures for the report, never asserted).
+"""
+
+import json
+
+import pytest
+from infra_helpers import INFRA_TEARDOWN_STEPS
+
+pytestmark = [pytest.mark.ansible, pytest.mark.slow]
+
+PROJECT = "banknote"
+ROLES = [
+    f"{PROJECT}-eks-cluster",
+    f"{PROJECT}-fargate-pod-execution",
+    f"{PROJECT}-build-host",
+    f"{PROJECT}-lb-controller",
+]
+PROFILES = [f"{PROJECT}-app", f"{PROJECT}-coredns", f"{PROJECT}-lb-controller"]
+# Where moto makes check mode report a change (tests/infra/EMULATOR_GAPS.md): the change set moto
+# computes for an unchanged stack is a CREATE.
+CHECK_MODE_EMULATOR_CHANGES = {"network : VPC, subnets, internet and NAT gateways"}
+
+
+@pytest.fixture(scope="module")
+def first_run(playbook):
+    run = playbook("playbooks/infra.yml")
+    print(f"\ninfra run 1: {run.seconds:.1f} s, recap {run.recap}")
+    assert run.rc == 0, run.output[-5000:]
+    return run
+
+
+@pytest.fixture(scope="module")
+def teardown_runs(first_run, playbook):
+    steps = json.dumps({"teardown_steps": INFRA_TEARDOWN_STEPS})
+    runs = []
+    for n in (1, 2):
+        run = playbook("playbooks/teardown.yml", "-e", steps)
+        print(f"\nteardown run {n}: {run.seconds:.1f} s, recap {run.recap}")
+        assert run.rc == 0, run.output[-5000:]
+        runs.append(run)
+    return runs
+
+
+def test_first_run_creates_everything(first_run, aws):
+    assert first_run.recap["changed"] > 0
+
+    cfn = aws("cloudformation").describe_stacks(StackName=f"{PROJECT}-network")["Stacks"][0]
+    assert cfn["StackStatus"] == "CREATE_COMPLETE"
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn["Outputs"]}
+    assert {
+        "VpcId",
+        "PublicSubnetIds",
+        "PrivateSubnetIds",
+        "PublicSubnet1",
+        "PublicSubnet2",
+        "PrivateSubnet1",
+        "PrivateSubnet2",
+    } <= set(outputs)
+    private = outputs["PrivateSubnetIds"].split(",")
+    public = outputs["PublicSubnetIds"].split(",")
+    ec2 = aws("ec2")
+    subnets = {s["SubnetId"]: s for s in ec2.describe_subnets(SubnetIds=private + public)["Subnets"]}
+    tags = {sid: {t["Key"]: t["Value"] for t in s.get("Tags", [])} for sid, s in subnets.items()}
+    assert all(tags[s].get("kubernetes.io/role/internal-elb") == "1" for s in private)
+    assert all(tags[s].get("kubernetes.io/role/elb") == "1" for s in public)
+    assert all(tags[s].get(f"kubernetes.io/cluster/{PROJECT}") == "shared" for s in subnets)
+    assert len({subnets[s]["AvailabilityZone"] for s in private}) == 2
+    assert (
+        len(
+            ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}])[
+                "NatGateways"
+            ]
+        )
+        == 1
+    )
+
+    iam = aws("iam")
+    for name in ROLES:
+        role_tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+        assert role_tags.get("Project") == PROJECT, name
+    assert iam.get_instance_profile(InstanceProfileName=f"{PROJECT}-build-host")["InstanceProfile"]["Roles"]
+    push_policy = iam.get_role_policy(RoleName=f"{PROJECT}-build-host", PolicyName="ecr-push-pull")
+    statements = push_policy["PolicyDocument"]["Statement"]
+    wildcard = [s for s in statements if s["Resource"] == "*"]
+    assert [s["Action"] for s in wildcard] == ["ecr:GetAuthorizationToken"]
+
+    eks = aws("eks")
+    cluster = eks.describe_cluster(name=PROJECT)["cluster"]
+    assert cluster["status"] == "ACTIVE"
+    assert set(cluster["resourcesVpcConfig"]["subnetIds"]) == set(private + public)
+    enabled = {
+        t for entry in cluster["logging"]["clusterLogging"] if entry["enabled"] for t in entry["types"]
+    }
+    assert enabled == {"api", "audit", "authenticator"}
+    issuer = cluster["identity"]["oidc"]["issuer"].removeprefix("https://")
+    providers = [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
+    assert any(arn.endswith(issuer) for arn in providers)
+    trust = iam.get_role(RoleName=f"{PROJECT}-lb-controller")["Role"]["AssumeRolePolicyDocument"]
+    condition = trust["Statement"][0]["Condition"]["StringEquals"]
+    assert condition[f"{issuer}:sub"] == "system:serviceaccount:kube-system:aws-load-balancer-controller"
+
+    assert sorted(eks.list_fargate_profiles(clusterName=PROJECT)["fargateProfileNames"]) == sorted(PROFILES)
+    coredns = eks.describe_fargate_profile(clusterName=PROJECT, fargateProfileName=f"{PROJECT}-coredns")
+    assert coredns["fargateProfile"]["selectors"] == [
+        {"namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}}
+    ]
+    assert set(coredns["fargateProfile"]["subnets"]) == set(private)
+
+    ecr = aws("ecr")
+    repo = ecr.describe_repositories(repositoryNames=[PROJECT])["repositories"][0]
+    assert repo["imageTagMutability"] == "IMMUTABLE"
+    assert repo["imageScanningConfiguration"]["scanOnPush"] is True
+    assert repo["encryptionConfiguration"]["encryptionType"] == "AES256"
+    lifecycle = json.loads(ecr.get_lifecycle_policy(repositoryName=PROJECT)["lifecyclePolicyText"])
+    assert len(lifecycle["rules"]) == 2
+    repo_tags = {
+        t["Key"]: t["Value"] for t in ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
+    }
+    assert repo_tags.get("Project") == PROJECT
+
+
+def test_second_run_changes_nothing(first_run, playbook):
+    run = playbook("playbooks/infra.yml")
+    print(f"\ninfra run 2: {run.seconds:.1f} s, recap {run.recap}")
+    assert run.rc == 0, run.output[-5000:]
+    assert run.recap["changed"] == 0, run.changed_tasks()
+
+
+def test_check_mode_changes_nothing_but_the_emulator_quirk(first_run, playbook):
+    run = playbook("playbooks/infra.yml", "--check")
+    print(f"\ninfra --check: {run.seconds:.1f} s, recap {run.recap}")
+    assert run.rc == 0, run.output[-5000:]
+    assert set(run.changed_tasks()) <= CHECK_MODE_EMULATOR_CHANGES
+    assert run.recap["changed"] == len(run.changed_tasks())
+
+
+def test_tag_runs_only_that_role(first_run, playbook, aws):
+    aws("ecr").delete_repository(repositoryName=PROJECT, force=True)
+    run = playbook("playbooks/infra.yml", "--tags", "ecr")
+    assert run.rc == 0, run.output[-5000:]
+    roles_run = {
+        line.split("[", 1)[1].split(" : ")[0]
+        for line in run.output.splitlines()
+        if line.startswith("TASK [") and " : " in line
+    }
+    # preflight's confirmation gate is tagged always (it is skipped on the local target).
+    assert roles_run <= {"ecr", "preflight"}, roles_run
+    assert "ecr" in roles_run
+    assert set(run.changed_tasks()) == {
+        "ecr : Repository (scan on push, immutable tags, lifecycle, encryption)",
+        "ecr : Repository tags",
+    }
+    assert aws("ecr").describe_repositories(repositoryNames=[PROJECT])["repositories"]
+
+
+def test_teardown_removes_everything(teardown_runs, aws):
+    eks = aws("eks")
+    assert eks.list_clusters()["clusters"] == []
+    assert aws("ecr").describe_repositories()["repositories"] == []
+    live = [
+        s
+        for s in aws("cloudformation").list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    ]
+    assert live == []
+    names = {r["RoleName"] for r in aws("iam").list_roles()["Roles"]}
+    assert not names & set(ROLES)
+    assert aws("iam").list_instance_profiles()["InstanceProfiles"] == []
+    assert aws("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+    ec2 = aws("ec2")
+    instances = [
+        i
+        for r in ec2.describe_instances()["Reservations"]
+        for i in r["Instances"]
+        if i["State"]["Name"] != "terminated"
+    ]
+    assert instances == []
+    assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert ec2.describe_addresses()["Addresses"] == []
+    # Profiles live inside their cluster: asking for them names a cluster that no longer exists.
+    with pytest.raises(eks.exceptions.ResourceNotFoundException):
+        eks.list_fargate_profiles(clusterName=PROJECT)
+
+
+def test_second_teardown_changes_nothing(teardown_runs):
+    assert teardown_runs[0].recap["changed"] > 0
+    assert teardown_runs[1].recap["changed"] == 0, teardown_runs[1].changed_tasks()

@@ -1,0 +1,100 @@
+"""Static checks of the infra code: cfn-lint, ansible-lint (production profile), the preflight filters."""
+
+import importlib.util
+import subprocess
+
+import pytest
+from infra_helpers import REPO_ROOT, VENV_BIN
+
+INFRA_PATHS = [
+    "roles/preflight",
+    "roles/iam",
+    "roles/network",
+    "roles/ecr",
+    "roles/eks_cluster",
+    "roles/fargate_profile",
+    "roles/teardown",
+    "playbooks/infra.yml",
+    "playbooks/teardown.yml",
+]
+
+
+def _load_filters():
+    path = REPO_ROOT / "roles/preflight/filter_plugins/preflight.py"
+    spec = importlib.util.spec_from_file_location("preflight_filters", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+filters = _load_filters()
+
+
+def test_cfn_lint_network_template():
+    result = subprocess.run(
+        [str(VENV_BIN / "cfn-lint"), "roles/network/files/vpc.yml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_ansible_lint_production():
+    result = subprocess.run(
+        [str(VENV_BIN / "ansible-lint"), "--profile", "production", *INFRA_PATHS],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+
+
+def test_yamllint_infra_paths():
+    result = subprocess.run(
+        [str(VENV_BIN / "yamllint"), "-s", *INFRA_PATHS, "inventory", ".ansible-lint", "molecule"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_overlaps_and_containment():
+    assert filters.cidr_overlaps(["10.0.0.0/20", "10.0.16.0/20", "10.0.8.0/21"]) == [
+        "10.0.0.0/20 and 10.0.8.0/21"
+    ]
+    assert filters.cidr_overlaps(["10.0.0.0/20", "10.0.16.0/20"]) == []
+    assert filters.cidr_outside(["10.0.0.0/20", "10.1.0.0/20"], "10.0.0.0/16") == ["10.1.0.0/20"]
+    assert filters.cidr_problem("10.0.0.0/16") == ""
+    assert "not an IPv4 network" in filters.cidr_problem("10.0.0.1/16")  # host bits set
+
+
+@pytest.mark.parametrize(
+    ("cpu", "memory", "vcpu", "gb"),
+    [
+        ("250m", "512Mi", 0.25, 1),  # 512 MiB + 256 MiB agents rounds up to 1 GB
+        ("100m", "70Mi", 0.25, 0.5),  # CoreDNS
+        ("500m", "1Gi", 0.5, 2),
+        ("1", "2Gi", 1, 3),
+        ("2", "20Gi", 4, 21),  # 20 GiB + agents exceeds the 2 vCPU maximum of 16 GB
+    ],
+)
+def test_fargate_pod_size(cpu, memory, vcpu, gb):
+    assert filters.fargate_pod_size(cpu, memory) == {"vcpu": vcpu, "memory_gb": gb}
+
+
+def test_fargate_fleet_totals():
+    fleet = filters.fargate_fleet(
+        [
+            {"name": "app", "replicas": 2, "cpu": "250m", "memory": "512Mi"},
+            {"name": "coredns", "replicas": 2, "cpu": "100m", "memory": "70Mi"},
+        ]
+    )
+    assert fleet["vcpu"] == 1.0
+    assert fleet["memory_gb"] == 3.0
