@@ -1,6 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: read one SSM parameter (e.g. AWS's public "latest AMI" parameters)."""
+# Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
+# ruff: noqa: E402, SIM105
 
 DOCUMENTATION = r"""
 module: ssm_parameter_value

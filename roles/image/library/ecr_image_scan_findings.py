@@ -1,6 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: wait for an ECR image scan and return its severity counts."""
+# Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
+# ruff: noqa: E402, SIM105
 
 DOCUMENTATION = r"""
 module: ecr_image_scan_findings

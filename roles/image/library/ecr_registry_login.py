@@ -1,6 +1,7 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 """Ansible module: an ECR repository's URI and a registry login from GetAuthorizationToken."""
+# Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
+# ruff: noqa: E402, SIM105
 
 DOCUMENTATION = r"""
 module: ecr_registry_login

@@ -1,0 +1,140 @@
+"""playbooks/build.yml on the local target: the stand-in build host over SSH, Docker installed by the
+docker_engine role, the context copied, the image built there and pushed to the local registry.
+
+Wall times of the runs are printed (pytest -s shows them); nothing asserts on them.
+"""
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from build_helpers import (
+    REGISTRY_STATE,
+    REPO_ROOT,
+    VENV_BIN,
+    SourceCopy,
+    delete_manifest,
+    docker,
+    manifest_digest,
+)
+
+pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
+
+BUILD_TASK = "image : Build the image"
+PUSH_TASK = "image : Push the image"
+
+
+def read_record(path: Path) -> dict[str, str]:
+    record = json.loads(path.read_text())
+    assert set(record) == {"repository_uri", "tag", "digest", "reference"}, record
+    assert record["reference"] == f"{record['repository_uri']}@{record['digest']}"
+    return record
+
+
+@pytest.fixture(scope="module")
+def first_build(run_build, build_record_dir):
+    run = run_build()
+    print(f"\nbuild.yml first run: {run.seconds:.1f} s, recap {run.recap}")
+    assert run.returncode == 0, run.explain()
+    return read_record(build_record_dir / "image.json")
+
+
+def test_rerun_changes_nothing_and_rebuilds_nothing(first_build, run_build, build_record_dir):
+    again = run_build()
+    print(f"\nbuild.yml no-op rerun: {again.seconds:.1f} s")
+    assert again.returncode == 0, again.explain()
+    assert again.recap["changed"] == 0, again.explain()
+    assert set(again.task_results(BUILD_TASK)) <= {"skipping"}, again.explain()
+    assert set(again.task_results(PUSH_TASK)) <= {"skipping"}, again.explain()
+    assert read_record(build_record_dir / "image.json") == first_build
+
+
+def test_recorded_digest_is_in_the_registry(first_build):
+    assert first_build["repository_uri"] == "127.0.0.1:5443/banknote"
+    assert manifest_digest(first_build["tag"]) == first_build["digest"]
+    # <source revision>-<first 12 hex of the serving artifact's sha256>
+    revision, model = first_build["tag"].rsplit("-", 1)
+    assert len(model) == 12
+    assert int(model, 16) >= 0
+    assert revision
+
+
+def test_pushed_digest_pulled_back_answers_ready(first_build):
+    password = (REGISTRY_STATE / "password").read_text().strip()
+    login = ["docker", "login", "-u", "banknote", "--password-stdin", "127.0.0.1:5443"]
+    subprocess.run(login, input=password, capture_output=True, text=True, check=True, timeout=60)
+    reference = first_build["reference"]
+    docker("pull", reference, timeout=300)
+    container = docker("run", "-d", "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                       "-p", "127.0.0.1::8080", reference).stdout.strip()
+    try:
+        host_port = docker("port", container, "8080/tcp").stdout.split()[0]
+        deadline, status = time.monotonic() + 60, None
+        while time.monotonic() < deadline:
+            try:
+                status = requests.get(f"http://{host_port}/v2/health/ready", timeout=2).status_code
+                if status == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.5)
+        logs = docker("logs", container, check=False).stdout[-2000:]
+        assert status == 200, f"/v2/health/ready answered {status}; logs:\n{logs}"
+    finally:
+        docker("rm", "-f", container, check=False)
+
+
+def test_app_change_builds_a_new_tag_and_an_interrupted_push_converges(
+        first_build, run_build, source_copy: SourceCopy):
+    pushed: list[str] = []
+    source = {"project_sync_source_dir": str(source_copy.path), "project_sync_wheelhouse_command": "",
+              "project_sync_archive": str(source_copy.path.parent / "context.tar")}
+    record = source_copy.path.parent / "image.json"
+    try:
+        first_commit = source_copy.commit("copy of the build context")
+        before = run_build(record=str(record), **source)
+        assert before.returncode == 0, before.explain()
+        old = read_record(record)
+        pushed.append(old["digest"])
+        assert old["tag"].startswith(f"{first_commit}-")
+
+        change = {"app/__init__.py": "\n# build test change\n"}
+        changed_commit = source_copy.commit("change the app", append=change)
+        # Stopped after the build, before the push: nothing in the registry, the record unchanged.
+        interrupted = run_build(record=str(record), image_push=False, **source)
+        assert interrupted.returncode == 0, interrupted.explain()
+        assert interrupted.task_results(BUILD_TASK) == ["changed"], interrupted.explain()
+        new_tag = f"{changed_commit}-{old['tag'].rsplit('-', 1)[1]}"
+        assert manifest_digest(new_tag) is None
+        assert read_record(record) == old
+
+        resumed = run_build(record=str(record), **source)
+        assert resumed.returncode == 0, resumed.explain()
+        # The image built before the interruption is pushed as it is, not rebuilt.
+        assert resumed.task_results(BUILD_TASK) == ["ok"], resumed.explain()
+        assert resumed.task_results(PUSH_TASK) == ["changed"], resumed.explain()
+        new = read_record(record)
+        pushed.append(new["digest"])
+        assert new["tag"] == new_tag
+        assert new["digest"] != old["digest"]
+        assert manifest_digest(new_tag) == new["digest"]
+        # The old tag is untouched.
+        assert manifest_digest(old["tag"]) == old["digest"]
+    finally:
+        # Images of throw-away commits; never the repository's own (the first_build digest).
+        for digest in pushed:
+            if digest != first_build["digest"]:
+                delete_manifest(digest)
+
+
+def test_molecule_docker_engine_passes():
+    # molecule runs ansible-config etc. from PATH: the venv's first.
+    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
+    env = {k: v for k, v in env.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
+    done = subprocess.run([str(VENV_BIN / "molecule"), "test"], cwd=REPO_ROOT / "roles" / "docker_engine",
+                          env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
