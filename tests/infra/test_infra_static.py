@@ -1,6 +1,7 @@
 """Static checks of the infra code: cfn-lint, ansible-lint (production profile), the preflight filters."""
 
 import importlib.util
+import json
 import subprocess
 
 import pytest
@@ -98,3 +99,35 @@ def test_fargate_fleet_totals():
     )
     assert fleet["vcpu"] == 1.0
     assert fleet["memory_gb"] == 3.0
+
+
+def test_operator_policy_is_a_valid_managed_policy():
+    text = (REPO_ROOT / "docs/operator-policy.json").read_text().replace("ACCOUNT_ID", "123456789012")
+    policy = json.loads(text)
+    # IAM's limit for a managed policy document, whitespace excluded.
+    assert len(json.dumps(policy, separators=(",", ":"))) <= 6144
+    statements = policy["Statement"]
+    assert len({s["Sid"] for s in statements}) == len(statements)
+    actions = [a for s in statements for a in s["Action"]]
+    assert not [a for a in actions if a == "*" or a.endswith(":*")]
+    # Actions on every resource are read-only, or only via CloudFormation, or conditioned on what is created.
+    for statement in statements:
+        if statement["Resource"] == "*" and "Condition" not in statement:
+            assert all(
+                a.split(":")[1].startswith(("Describe", "List", "Get", "Validate"))
+                for a in statement["Action"]
+            ), statement["Sid"]
+
+
+def test_lb_controller_policy_is_the_published_shape():
+    policy = json.loads((REPO_ROOT / "roles/iam/files/lb-controller-policy-v2.13.json").read_text())
+    actions = {a for s in policy["Statement"] for a in s["Action"]}
+    # Added in v2.12 (IPAM pools, rule priorities) and v2.13 (route tables): the file matches v2.13.
+    assert {
+        "ec2:DescribeIpamPools",
+        "elasticloadbalancing:ModifyIpPools",
+        "elasticloadbalancing:SetRulePriorities",
+        "ec2:DescribeRouteTables",
+    } <= actions
+    creates = [s for s in policy["Statement"] if "elasticloadbalancing:CreateLoadBalancer" in s["Action"]]
+    assert creates[0]["Condition"] == {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}}
