@@ -315,6 +315,9 @@ def markdown(results: dict[str, Any]) -> str:
         "the container (Python, gunicorn, model load): "
         + ", ".join(f"{t:.2f}" for t in results["started_to_ready_s"]) + " s.",
         f"Service vs seed: {results['service']['rps'] / results['seed']['rps']:.1f}x the throughput.",
+        f"In-process CPU per request inside the WSGI app (no server, no network; steady on a shared "
+        f"machine): service POST /predict {results['wsgi_cpu']['service_us']:.0f} us, ceiling "
+        f"{results['wsgi_cpu']['ceiling_us']:.0f} us.",
         "",
         "| Goal | Measured | Target | Met |",
         "|---|---|---|---|",
@@ -361,10 +364,13 @@ def main(argv: list[str] | None = None) -> int:
             args.image, args.duration, args.warmup, args.rounds)
         log("3/6 seed (Flask development server)")
         results["seed"] = bench_seed(args.model_dir, args.duration, args.warmup)
-        log("4/6 10k-row batch")
+        log("4/6 10k-row batch; CPU per request in-process")
         from bench.batch import compare  # noqa: PLC0415 - imports numpy/sklearn only when needed
 
         results["batch"] = compare(args.model_dir, args.data)
+        from bench import wsgi_cost  # noqa: PLC0415
+
+        results["wsgi_cpu"] = wsgi_cost.compare(args.model_dir / "serving", ROW)
         log("5/6 image size")
         size = run(["docker", "image", "inspect", "-f", "{{.Size}}", args.image]).stdout
         results["image_mb"] = int(size) / 1e6
