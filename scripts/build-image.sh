@@ -32,6 +32,8 @@ mkdir -p "$CONTEXT/requirements" "$CONTEXT/build/model"
 cp -r "$ROOT/Dockerfile" "$ROOT/.dockerignore" "$ROOT/app" "$ROOT/wheelhouse" "$CONTEXT/"
 cp "$ROOT/requirements/serve.txt" "$CONTEXT/requirements/"
 cp -r "$MODEL_DIR" "$CONTEXT/build/model/serving"
+# COPY keeps modes: files a restrictive umask made private would be unreadable by the image's user.
+chmod -R a+rX "$CONTEXT"
 
 revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 # A dirty tree is not the committed revision: say so rather than mislabel the image.
