@@ -158,3 +158,10 @@ def test_disruption_budget_and_autoscaler_target_the_deployment(manifest_dir: Pa
     assert hpa["spec"]["minReplicas"] == deployment["spec"]["replicas"] < hpa["spec"]["maxReplicas"]
     namespaces = {doc["metadata"].get("namespace") for kind, doc in docs.items() if kind != "Namespace"}
     assert namespaces == {docs["Namespace"]["metadata"]["name"]}
+
+
+def test_namespace_enforces_restricted_pods_and_nlb_readiness_gates(manifest_dir: Path):
+    labels = load(manifest_dir)["Namespace"]["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{k8s_version()}"
+    assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
