@@ -107,3 +107,13 @@ def test_helm_tasks_are_skipped_without_an_api_server(tmp_path: Path):
         after = run.output.split(f"TASK [lb_controller : {task}]", 1)[1]
         result_line = after.split("TASK [", 1)[0].strip().splitlines()[-1]
         assert result_line.startswith("skipping: [localhost]"), after[:400]
+
+
+def test_chart_matches_the_irsa_policy_version():
+    """Chart 1.N.x ships controller v2.N.x; its IAM permissions come from the iam role's policy file."""
+    chart = yaml.safe_load((REPO_ROOT / "roles" / "lb_controller" / "defaults" / "main.yml").read_text())
+    iam = yaml.safe_load((REPO_ROOT / "roles" / "iam" / "defaults" / "main.yml").read_text())
+    chart_minor = str(chart["lb_controller_chart_version"]).split(".")[1]
+    policy = iam["iam_lb_controller_policy_version"]  # e.g. v2.13
+    assert policy == f"v2.{chart_minor}", f"chart {chart['lb_controller_chart_version']} vs policy {policy}"
+    assert iam["iam_lb_controller_service_account"] == chart["lb_controller_service_account_name"]
