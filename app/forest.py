@@ -315,15 +315,15 @@ class ForestModel:
         return self._predict_large_batch(X32)
 
     # Three strategies with identical results (the tests hold each to scikit-learn); they differ
-    # only in speed: measured on 100 trees, one row ~25 us, 100 rows ~1 ms, 10k rows ~50 ms.
+    # only in speed. np.take instead of fancy indexing: the same gather with less overhead.
 
     def _predict_one(self, x32: np.ndarray) -> np.ndarray:
         # Decide every node's branch for this row at once, then walk the trees by pure gathers.
-        next_node = np.where(x32[self._feature] <= self._threshold32, self._left, self._right)
+        next_node = np.where(np.take(x32, self._feature) <= self._threshold32, self._left, self._right)
         node = self._roots
         for _ in range(self._max_depth):
-            node = next_node[node]
-        return self._value[node].sum(axis=0) / node.size
+            node = np.take(next_node, node)
+        return np.take(self._value, node, axis=0).sum(axis=0) / node.size
 
     def _predict_small_batch(self, X32: np.ndarray) -> np.ndarray:
         # All (row, tree) pairs step together; fine while n_rows * n_trees stays cache-sized.
@@ -332,9 +332,10 @@ class ForestModel:
         row_start = (np.arange(n_rows, dtype=np.intp) * self.n_features)[:, np.newaxis]
         node = np.broadcast_to(self._roots, (n_rows, self._roots.size))
         for _ in range(self._max_depth):
-            goes_left = flat_x[row_start + self._feature[node]] <= self._threshold32[node]
-            node = np.where(goes_left, self._left[node], self._right[node])
-        return self._value[node].sum(axis=1) / self._roots.size
+            x_at_node = np.take(flat_x, row_start + np.take(self._feature, node))
+            goes_left = x_at_node <= np.take(self._threshold32, node)
+            node = np.where(goes_left, np.take(self._left, node), np.take(self._right, node))
+        return np.take(self._value, node, axis=0).sum(axis=1) / self._roots.size
 
     def _predict_large_batch(self, X32: np.ndarray) -> np.ndarray:
         # One tree at a time over all rows: small per-tree tables stay in cache and each tree
@@ -347,9 +348,10 @@ class ForestModel:
             column_start = tree.feature * n_rows
             node = np.zeros(n_rows, dtype=np.intp)
             for _ in range(tree.depth):
-                goes_left = column_major[column_start[node] + rows] <= tree.threshold32[node]
-                node = tree.children[2 * node + goes_left]
-            total += tree.value[node]
+                x_at_node = np.take(column_major, np.take(column_start, node) + rows)
+                goes_left = x_at_node <= np.take(tree.threshold32, node)
+                node = np.take(tree.children, 2 * node + goes_left)
+            total += np.take(tree.value, node, axis=0)
         return total / len(self._trees)
 
 
