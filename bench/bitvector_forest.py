@@ -15,6 +15,7 @@ leaves would need more words (or the existing per-tree path).
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -28,11 +29,17 @@ ALL_LEAVES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 
 class BitvectorForest:
     def __init__(self, serving_dir: Path) -> None:
-        reference = ForestModel.load(serving_dir)  # validated arrays (float32-floored thresholds)
-        feature, threshold32 = reference._feature, reference._threshold32
-        left, right, roots, value = reference._left, reference._right, reference._roots, reference._value
+        ForestModel.load(serving_dir)  # validates the artifact (sha256, structure) or raises
+        metadata = json.loads((serving_dir / "model.json").read_text(encoding="utf-8"))
+        with np.load(serving_dir / metadata["arrays_file"], allow_pickle=False) as arrays:
+            feature, threshold, left, right, roots, value = (
+                arrays[name] for name in ("feature", "threshold", "left", "right", "roots", "value"))
+        # The largest float32 <= each threshold: for a float32 x, x <= t equals x <= that value.
+        rounded = threshold.astype(np.float32)
+        threshold32 = np.where(rounded > threshold, np.nextafter(rounded, np.float32(-np.inf)), rounded)
+        n_features = len(metadata["feature_names"])
         n_nodes, n_trees = feature.size, roots.size
-        self.n_trees, self.n_features, self.n_classes = n_trees, reference.n_features, value.shape[1]
+        self.n_trees, self.n_features, self.n_classes = n_trees, n_features, value.shape[1]
         node_tree = np.zeros(n_nodes, dtype=np.intp)
         left_leaves = np.zeros(n_nodes, dtype=np.uint64)  # leaves ruled out when the node goes right
         self.leaf_value = np.zeros((n_trees, 64, self.n_classes))
