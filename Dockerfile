@@ -14,6 +14,7 @@
 #   MODEL_DIR     the serving artifact inside the build context (`python -m training --out build/model`
 #                 writes build/model/serving). It is copied to /opt/model.
 #   GIT_REVISION  source commit, recorded in the org.opencontainers.image.revision label.
+#   SOURCE_URL    repository URL, recorded in the org.opencontainers.image.source label.
 #   MODEL_SHA256  sha256 of MODEL_DIR/model.json, recorded in the io.banknote.model.sha256 label.
 #                 model.json pins the arrays file by its own sha256, so this one digest names the
 #                 whole artifact. No creation date label: identical inputs give identical labels.
@@ -59,8 +60,10 @@ ARG MODEL_DIR=build/model/serving
 COPY ${MODEL_DIR}/ /opt/model/
 ARG GIT_REVISION=unknown
 ARG MODEL_SHA256=unknown
+ARG SOURCE_URL=unknown
 LABEL org.opencontainers.image.title="banknote" \
       org.opencontainers.image.description="Bank-note authentication classifier (random forest) over HTTP" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.revision="${GIT_REVISION}" \
       io.banknote.model.sha256="${MODEL_SHA256}"
 

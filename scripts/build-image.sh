@@ -41,6 +41,8 @@ if [ "$revision" != unknown ] && [ -n "$(git -C "$ROOT" status --porcelain -- ap
   revision="$revision-dirty"
 fi
 model_sha=$(sha256sum "$MODEL_DIR/model.json" | cut -d' ' -f1)
+# The repository's URL for the source label, without any credentials an https remote may embed.
+source_url=$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null | sed -E 's#//[^/@]*@#//#' || true)
 
 # The classic builder: BuildKit/buildx is not available with Debian's engine (and would want Docker Hub).
 log=$CONTEXT.log
@@ -49,6 +51,7 @@ DOCKER_BUILDKIT=0 docker build --network none \
   --build-arg BASE_IMAGE="$BASE_IMAGE" \
   --build-arg GIT_REVISION="$revision" \
   --build-arg MODEL_SHA256="$model_sha" \
+  --build-arg SOURCE_URL="${source_url:-unknown}" \
   -t "$TAG" "$CONTEXT" >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; echo "build-image: docker build failed" >&2; exit 1; }
 rm -f "$log"
 echo "built $TAG ($(docker image inspect -f '{{.Size}}' "$TAG" | awk '{printf "%.1f MB", $1/1e6}')," \
