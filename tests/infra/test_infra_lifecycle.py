@@ -18,7 +18,7 @@ ROLES = [
     f"{PROJECT}-build-host",
     f"{PROJECT}-lb-controller",
 ]
-PROFILES = [f"{PROJECT}-app", f"{PROJECT}-coredns", f"{PROJECT}-lb-controller"]
+PROFILES = [f"{PROJECT}-app", f"{PROJECT}-coredns", f"{PROJECT}-controllers"]
 # Where moto makes check mode report a change (tests/infra/EMULATOR_GAPS.md): the change set moto
 # computes for an unchanged stack is a CREATE.
 CHECK_MODE_EMULATOR_CHANGES = {"network : VPC, subnets, internet and NAT gateways"}
