@@ -9,4 +9,5 @@ scripts/services.sh start
 export PATH="$ROOT/.venv/bin:$PATH"
 echo "== ruff";        ruff check .
 echo "== yamllint";    yamllint -s .
+echo "== ansible-lint"; ansible-lint --profile production -q
 echo "== pytest";      exec pytest "$@"
