@@ -74,17 +74,17 @@ def run_playbook(playbook: str, *args: str, timeout: int = 900) -> PlaybookRun:
     return PlaybookRun(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
 
 
-def registry_session() -> requests.Session:
-    session = requests.Session()
-    session.auth = ("banknote", (REGISTRY_STATE / "password").read_text().strip())
-    session.verify = str(REGISTRY_STATE / "tls.crt")
-    return session
+def registry_request(method: str, path: str, **kwargs: object) -> requests.Response:
+    """A request to the local registry's API. `verify` per request: a session's verify loses to
+    REQUESTS_CA_BUNDLE from the environment."""
+    return requests.request(method, f"https://{REGISTRY}/v2/{REPOSITORY}/{path}", timeout=10,
+                            auth=("banknote", (REGISTRY_STATE / "password").read_text().strip()),
+                            verify=str(REGISTRY_STATE / "tls.crt"), **kwargs)
 
 
 def manifest_digest(tag: str) -> str | None:
     """The digest `docker push` printed for the tag, or None when the registry does not have it."""
-    response = registry_session().head(f"https://{REGISTRY}/v2/{REPOSITORY}/manifests/{tag}",
-                                       headers={"Accept": MANIFEST_V2}, timeout=10)
+    response = registry_request("HEAD", f"manifests/{tag}", headers={"Accept": MANIFEST_V2})
     if response.status_code == 404:
         return None
     response.raise_for_status()
@@ -92,7 +92,7 @@ def manifest_digest(tag: str) -> str | None:
 
 
 def delete_manifest(digest: str) -> None:
-    registry_session().delete(f"https://{REGISTRY}/v2/{REPOSITORY}/manifests/{digest}", timeout=10)
+    registry_request("DELETE", f"manifests/{digest}")
 
 
 def docker(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess[str]:
