@@ -5,12 +5,16 @@ No scikit-learn and no pickle at serving time: the forest arrives as plain array
 (shapes, index ranges, every node reachable exactly once, depth). A loaded ForestModel is
 immutable and safe to share between threads.
 
-Traversal: every leaf's left and right children point to the leaf itself, so walking `max_depth`
-steps from each root always ends on the right leaf, with no per-tree bookkeeping. One row: decide
-every node's branch at once (one comparison over all nodes), then walk by pure gathers. Small
-batches: all (row, tree) pairs step together. Large batches: one tree at a time over all rows.
-Comparisons stay in float32 against thresholds rounded down to float32, which decides exactly as
-scikit-learn's float32-input-versus-float64-threshold test does.
+Batches use bit vectors (QuickScorer-style, derived at load time from the artifact's arrays;
+see `_BitvectorTables`): per feature one binary search per row, then per tree an AND of four
+64-bit masks whose lowest set bit is the exit leaf. A forest with a tree of more than 64 leaves
+has no such tables and falls back to traversal: every leaf's left and right children point to the
+leaf itself, so walking `max_depth` steps from each root always ends on the right leaf, with no
+per-tree bookkeeping. One row (either way): decide every node's branch at once (one comparison
+over all nodes), then walk by pure gathers. Fallback small batches: all (row, tree) pairs step
+together; fallback large batches: one tree at a time over all rows. Comparisons stay in float32
+against thresholds rounded down to float32, which decides exactly as scikit-learn's
+float32-input-versus-float64-threshold test does.
 """
 
 from __future__ import annotations
@@ -32,8 +36,13 @@ REQUIRED_METADATA = (
     "format", "format_version", "feature_names", "classes", "class_names",
     "n_trees", "n_nodes", "max_depth", "arrays_file", "arrays_sha256",
 )
-# Below this many rows all (row, tree) pairs are walked together; above it, one tree at a time.
+# Without bit-vector tables: below this many rows all (row, tree) pairs are walked together;
+# above it, one tree at a time.
 SMALL_BATCH_ROWS = 256
+# Bit-vector tables hold one uint64 per tree: trees with more leaves use the traversal path.
+MAX_BITVECTOR_LEAVES = 64
+# Rows per bit-vector step: keeps the (rows x trees) masks and leaf indices in L2 cache.
+BITVECTOR_CHUNK_ROWS = 256
 
 
 class ModelLoadError(Exception):
@@ -225,6 +234,116 @@ class _Tree:
 
 
 @dataclass(frozen=True, eq=False)
+class _BitvectorTables:
+    """Tables for the bit-vector batch path, derived from the artifact's arrays at load time.
+
+    Each tree's leaves are numbered left to right (bit i of a tree's uint64 = leaf i). An internal
+    node whose test fails (x > threshold: go right) rules out every leaf of its left subtree, and
+    the exit leaf is the leftmost leaf that no failed test rules out: the lowest set bit of the AND
+    of the "still possible" masks. Per feature, the internal nodes testing it are sorted by
+    threshold, and `masks[f][k]` holds, per tree, the AND over the k lowest thresholds' masks; for
+    a row, k = how many of those thresholds lie strictly below x (x <= threshold goes left, so
+    equal thresholds do not rule anything out).
+    """
+
+    thresholds: tuple[np.ndarray, ...]  # per feature: float32 thresholds, ascending
+    masks: tuple[np.ndarray, ...]  # per feature: uint64[len(thresholds) + 1, n_trees]
+    leaf_values: tuple[np.ndarray, ...]  # per class: float64[n_trees * 64], leaf value at tree*64 + bit
+    leaf_rows: np.ndarray  # float64[n_trees * 64, n_classes]: the same values, one row per slot
+    exit_offset: np.ndarray  # intp[n_trees]: tree * 64 - 1 (slot = popcount of the exit bits + this)
+
+    @classmethod
+    def build(
+        cls, *, feature: np.ndarray, threshold32: np.ndarray, left: np.ndarray, right: np.ndarray,
+        value: np.ndarray, roots: np.ndarray, n_features: int,
+    ) -> _BitvectorTables | None:
+        """The tables, or None when a tree has more than MAX_BITVECTOR_LEAVES leaves."""
+        n_nodes, n_trees, n_classes = feature.size, roots.size, value.shape[1]
+        width = MAX_BITVECTOR_LEAVES
+        left_list, right_list = left.tolist(), right.tolist()
+        node_tree = np.searchsorted(roots, np.arange(n_nodes), side="right") - 1
+        # Per node: the (first, last) leaf numbers of its subtree, from a post-order walk.
+        first_leaf, last_leaf = [0] * n_nodes, [0] * n_nodes
+        leaf_slot = np.full(n_nodes, -1, dtype=np.intp)  # tree * 64 + bit, for leaves
+        for tree, root in enumerate(roots.tolist()):
+            n_leaves = 0
+            stack = [(root, False)]
+            while stack:
+                node, children_done = stack.pop()
+                low, high = left_list[node], right_list[node]
+                if low == node:
+                    if n_leaves == width:
+                        return None
+                    first_leaf[node] = last_leaf[node] = n_leaves
+                    leaf_slot[node] = tree * width + n_leaves
+                    n_leaves += 1
+                elif children_done:
+                    first_leaf[node], last_leaf[node] = first_leaf[low], last_leaf[high]
+                else:
+                    stack += [(node, True), (high, False), (low, False)]
+        internal = left != np.arange(n_nodes)
+        # The leaves of each internal node's left subtree, as a bit range; the node rules them out.
+        left_child = left[internal]
+        first = np.asarray(first_leaf, dtype=np.uint64)[left_child]
+        span = np.asarray(last_leaf, dtype=np.uint64)[left_child] - first + np.uint64(1)
+        # (1 << span) - 1 overflows for span == 64; shifting all-ones right gives the same bits.
+        ones = np.right_shift(np.uint64(0xFFFF_FFFF_FFFF_FFFF), np.uint64(64) - span)
+        keeps = np.zeros(n_nodes, dtype=np.uint64)
+        keeps[internal] = ~np.left_shift(ones, first)
+
+        thresholds, masks = [], []
+        for f in range(n_features):
+            nodes = np.flatnonzero(internal & (feature == f))
+            nodes = nodes[np.argsort(threshold32[nodes], kind="stable")]
+            table = np.full((nodes.size + 1, n_trees), np.uint64(0xFFFF_FFFF_FFFF_FFFF))
+            table[np.arange(1, nodes.size + 1), node_tree[nodes]] = keeps[nodes]
+            np.bitwise_and.accumulate(table, axis=0, out=table)
+            thresholds.append(threshold32[nodes].copy())
+            masks.append(table)
+        leaves = leaf_slot >= 0
+        leaf_values = []
+        for c in range(n_classes):
+            column = np.zeros(n_trees * width)
+            column[leaf_slot[leaves]] = value[leaves, c]
+            leaf_values.append(column)
+        leaf_rows = np.stack(leaf_values, axis=1)
+        exit_offset = np.arange(n_trees, dtype=np.intp) * width - 1
+        for array in (*thresholds, *masks, *leaf_values, leaf_rows, exit_offset):
+            array.setflags(write=False)
+        return cls(tuple(thresholds), tuple(masks), tuple(leaf_values), leaf_rows, exit_offset)
+
+    def predict_one(self, x32: np.ndarray) -> np.ndarray:
+        """One row: a scalar binary search per feature and whole-row views of the tables."""
+        mask = self.masks[0][np.searchsorted(self.thresholds[0], x32[0])]
+        for f in range(1, len(self.masks)):
+            mask = mask & self.masks[f][np.searchsorted(self.thresholds[f], x32[f])]
+        slot = np.bitwise_count(mask ^ (mask - np.uint64(1))).astype(np.intp)
+        slot += self.exit_offset
+        return np.take(self.leaf_rows, slot, axis=0).sum(axis=0) / slot.size
+
+    def predict_proba(self, X32: np.ndarray) -> np.ndarray:
+        n_rows, n_trees = X32.shape[0], self.exit_offset.size
+        # How many thresholds per feature lie strictly below each row's value.
+        counts = [np.searchsorted(thresholds, X32[:, f], side="left")
+                  for f, thresholds in enumerate(self.thresholds)]
+        out = np.empty((n_rows, len(self.leaf_values)))
+        one = np.uint64(1)
+        for start in range(0, n_rows, BITVECTOR_CHUNK_ROWS):
+            rows = slice(start, start + BITVECTOR_CHUNK_ROWS)
+            mask = np.take(self.masks[0], counts[0][rows], axis=0)
+            for f in range(1, len(self.masks)):
+                mask &= np.take(self.masks[f], counts[f][rows], axis=0)
+            # mask ^ (mask - 1) sets the bits up to and including the lowest set one: popcount - 1
+            # is its index, the exit leaf. Every mask has a bit set (the exit leaf is never ruled out).
+            slot = np.bitwise_count(mask ^ (mask - one)).astype(np.intp)
+            slot += self.exit_offset
+            for c, values in enumerate(self.leaf_values):
+                out[rows, c] = np.take(values, slot).sum(axis=1)
+        out /= n_trees
+        return out
+
+
+@dataclass(frozen=True, eq=False)
 class ForestModel:
     """A random forest as flat arrays; predict_proba matches scikit-learn's within 1e-9."""
 
@@ -240,6 +359,7 @@ class ForestModel:
     _roots: np.ndarray = field(repr=False)
     _max_depth: int = field(repr=False)
     _trees: tuple[_Tree, ...] = field(repr=False)
+    _bitvector: _BitvectorTables | None = field(repr=False)
 
     @classmethod
     def load(cls, model_dir: str | Path) -> ForestModel:
@@ -271,6 +391,10 @@ class ForestModel:
                 value=value[start:end].copy(),
                 depth=_tree_depth(left[start:end] - start, right[start:end] - start),
             ))
+        bitvector = _BitvectorTables.build(
+            feature=feature, threshold32=threshold32, left=left, right=right, value=value, roots=roots,
+            n_features=len(metadata["feature_names"]),
+        )
         for array in (feature, threshold32, left, right, roots, value):
             array.setflags(write=False)
         for tree in trees:
@@ -283,11 +407,17 @@ class ForestModel:
             metadata=MappingProxyType(metadata),
             _feature=feature, _threshold32=threshold32, _left=left, _right=right,
             _value=value, _roots=roots, _max_depth=metadata["max_depth"], _trees=tuple(trees),
+            _bitvector=bitvector,
         )
 
     @property
     def n_features(self) -> int:
         return len(self.feature_names)
+
+    @property
+    def uses_bitvectors(self) -> bool:
+        """Whether batches take the bit-vector path (every tree has at most 64 leaves)."""
+        return self._bitvector is not None
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities, shape (n_rows, n_classes), columns in the order of `classes`.
@@ -308,13 +438,21 @@ class ForestModel:
         n_rows = X32.shape[0]
         if n_rows == 0:
             return np.empty((0, len(self.classes)), dtype=np.float64)
-        if n_rows == 1:
+        if self._bitvector is not None:
+            if n_rows == 1:
+                return self._bitvector.predict_one(X32[0])[np.newaxis, :]
+            return self._bitvector.predict_proba(X32)
+        return self._predict_traversal(X32)
+
+    def _predict_traversal(self, X32: np.ndarray) -> np.ndarray:
+        """The path without bit-vector tables (also the tests' reference for them)."""
+        if X32.shape[0] == 1:
             return self._predict_one(X32[0])[np.newaxis, :]
-        if n_rows < SMALL_BATCH_ROWS:
+        if X32.shape[0] < SMALL_BATCH_ROWS:
             return self._predict_small_batch(X32)
         return self._predict_large_batch(X32)
 
-    # Three strategies with identical results (the tests hold each to scikit-learn); they differ
+    # Five strategies (two above) with identical results (the tests hold each to scikit-learn); they differ
     # only in speed. np.take instead of fancy indexing: the same gather with less overhead.
 
     def _predict_one(self, x32: np.ndarray) -> np.ndarray:

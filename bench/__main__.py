@@ -306,7 +306,8 @@ def markdown(results: dict[str, Any]) -> str:
     b = results["batch"]
     lines += [
         "",
-        f"10k-row batch, in-process, best of {b['repeats']}: app.forest {b['forest_ms']:.1f} ms, "
+        f"10k-row batch, in-process, best of {b['repeats']}: app.forest {b['forest_ms']:.1f} ms "
+        f"({b['forest_path']}; traversal fallback {b['forest_traversal_ms']:.1f} ms), "
         f"scikit-learn predict_proba {b['sklearn_ms']:.1f} ms "
         f"(n_jobs={b['sklearn_n_jobs']}, {b['n_trees']} trees); "
         f"classes identical: {b['identical_classes']}; max |proba diff| {b['max_abs_proba_diff']:.1e}.",

@@ -45,11 +45,15 @@ def compare(model_dir: Path, dataset: Path, n_rows: int = 10_000, repeats: int =
     our_classes = np.asarray(forest.classes)[ours.argmax(axis=1)]
     same_classes = bool(np.array_equal(our_classes, estimator.predict(rows)))
     forest_s = best_time(forest.predict_proba, rows, repeats)
+    # The traversal fallback (trees with > 64 leaves), for reference.
+    traversal_s = best_time(lambda X: forest._predict_traversal(X.astype(np.float32)), rows, repeats)
     sklearn_s = best_time(estimator.predict_proba, rows, repeats)
     return {
         "rows": n_rows,
         "repeats": repeats,
         "forest_ms": forest_s * 1e3,
+        "forest_path": "bit vectors" if forest.uses_bitvectors else "traversal",
+        "forest_traversal_ms": traversal_s * 1e3,
         "sklearn_ms": sklearn_s * 1e3,
         "speedup": sklearn_s / forest_s,
         "identical_classes": same_classes,

@@ -1,4 +1,5 @@
-"""app.forest on the trained artifact gives scikit-learn's predict_proba, row for row."""
+"""app.forest on the trained artifact gives scikit-learn's predict_proba, row for row, on the
+bit-vector path (used when every tree has <= 64 leaves) and on the traversal fallback alike."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from sklearn.ensemble import RandomForestClassifier
 
-from app.forest import SMALL_BATCH_ROWS, ForestModel
+from app.forest import BITVECTOR_CHUNK_ROWS, MAX_BITVECTOR_LEAVES, SMALL_BATCH_ROWS, ForestModel
+from training import export
 
 TOLERANCE = 1e-9
 
@@ -29,16 +32,48 @@ def data_rows(dataset_path: Path) -> np.ndarray:
 
 
 def assert_same_predictions(forest: ForestModel, estimator, X: np.ndarray) -> None:
-    """Checks every prediction path of app.forest: one row at a time, small batches, one big batch."""
+    """Checks every prediction path of app.forest: one row at a time, small batches, one big batch,
+    through predict_proba (bit vectors when the model has them) and through the traversal fallback."""
     expected = estimator.predict_proba(X)
-    assert np.abs(forest.predict_proba(X) - expected).max() <= TOLERANCE
+    X32 = X.astype(np.float32)
     small = SMALL_BATCH_ROWS - 1
-    in_small_batches = np.concatenate([forest.predict_proba(X[i:i + small]) for i in range(0, len(X), small)])
-    assert np.abs(in_small_batches - expected).max() <= TOLERANCE
-    one_by_one = np.concatenate([forest.predict_proba(X[i:i + 1]) for i in range(len(X))])
-    assert np.abs(one_by_one - expected).max() <= TOLERANCE
+    for predict in (forest.predict_proba, forest._predict_traversal):
+        assert np.abs(predict(X32) - expected).max() <= TOLERANCE
+        # Bit-vector chunks and traversal strategies switch at these sizes: cross both boundaries.
+        for size in (small, BITVECTOR_CHUNK_ROWS + 1):
+            in_batches = np.concatenate([predict(X32[i:i + size]) for i in range(0, len(X), size)])
+            assert np.abs(in_batches - expected).max() <= TOLERANCE
+        one_by_one = np.concatenate([predict(X32[i:i + 1]) for i in range(len(X))])
+        assert np.abs(one_by_one - expected).max() <= TOLERANCE
     # Same winning class (ties cannot flip: the probabilities agree to 1e-9 and ties are exact).
     assert np.array_equal(np.asarray(forest.classes)[expected.argmax(axis=1)], estimator.predict(X))
+
+
+def test_served_model_takes_the_bitvector_path(forest: ForestModel, estimator) -> None:
+    """The served forest's trees fit in one 64-bit word each, so the tests above cover that path."""
+    assert max(tree.tree_.n_leaves for tree in estimator.estimators_) <= MAX_BITVECTOR_LEAVES
+    assert forest.uses_bitvectors
+
+
+def test_bitvector_and_traversal_agree_on_data_rows(forest: ForestModel, data_rows: np.ndarray) -> None:
+    X32 = data_rows.astype(np.float32)
+    bitvector, traversal = forest.predict_proba(X32), forest._predict_traversal(X32)
+    assert np.abs(bitvector - traversal).max() <= TOLERANCE
+    assert np.array_equal(bitvector.argmax(axis=1), traversal.argmax(axis=1))
+
+
+def test_trees_with_more_than_64_leaves_fall_back_to_traversal(tmp_path: Path, data_rows: np.ndarray) -> None:
+    """Random labels make deep trees (hundreds of leaves): no bit-vector tables, same answers."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, len(data_rows))
+    noisy = RandomForestClassifier(n_estimators=12, random_state=0).fit(data_rows, labels)
+    assert max(tree.tree_.n_leaves for tree in noisy.estimators_) > MAX_BITVECTOR_LEAVES
+    export.write_artifacts(noisy, tmp_path, dataset_sha256="0" * 64, training_revision="test", seed=0,
+                           metrics={})
+    deep = ForestModel.load(tmp_path / "serving")
+    assert not deep.uses_bitvectors
+    X = np.vstack([data_rows, rng.uniform(data_rows.min(axis=0), data_rows.max(axis=0), (500, 4))])
+    assert_same_predictions(deep, noisy, X)
 
 
 def test_classes_and_names_match_the_estimator(forest: ForestModel, estimator) -> None:
