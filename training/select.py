@@ -3,6 +3,7 @@ justify the features, then score the chosen forest once on the held-out test par
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,24 +84,70 @@ def grid_name(params: dict[str, Any]) -> str:
     return "forest(" + ", ".join(f"{key}={value}" for key, value in params.items()) + ")"
 
 
+def _first_trees(forest: RandomForestClassifier, n_trees: int) -> RandomForestClassifier:
+    """The fitted forest cut to its first n_trees trees: exactly the forest that fitting with
+    n_estimators=n_trees and the same random_state gives (see `_nested_forests`)."""
+    if n_trees == forest.n_estimators:
+        return forest
+    smaller = copy.copy(forest)
+    smaller.estimators_ = forest.estimators_[:n_trees]
+    smaller.n_estimators = n_trees
+    return smaller
+
+
+def _nested_forests(models: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """{name to fit: {member name: its n_estimators}}, one fit serving several CV entries.
+
+    scikit-learn draws every tree's seed, in order, from one stream seeded by random_state, so a
+    random forest with more trees starts with exactly the trees of the same forest with fewer
+    (tests/training/test_training_speed.py checks it): forests that differ only in n_estimators
+    need one fit per fold, the largest, whose prefixes give the others' scores unchanged.
+    """
+    groups: dict[Any, list[str]] = {}
+    for name, model in models.items():
+        params = model.get_params() if isinstance(model, RandomForestClassifier) else None
+        if params is not None and isinstance(params["random_state"], int) and not params["warm_start"]:
+            key = repr(sorted((k, v) for k, v in params.items() if k != "n_estimators"))
+        else:
+            key = name  # anything else is fitted on its own
+        groups.setdefault(key, []).append(name)
+    nested = {}
+    for members in groups.values():
+        largest = max(members, key=lambda name: getattr(models[name], "n_estimators", 0))
+        nested[largest] = {name: getattr(models[name], "n_estimators", 0) for name in members}
+    return nested
+
+
 def _fit_and_score(
     model: Any, X: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, *,
-    importance_seed: int | None,
-) -> dict[str, Any]:
-    """One CV fold; with importance_seed, also the fold's impurity and out-of-fold permutation importances."""
+    members: dict[str, int], importances_for: str | None, importance_seed: int,
+) -> dict[str, dict[str, Any]]:
+    """One CV fold of one fit, scored for each member (a forest's first n trees, or the model itself);
+    for `importances_for`, also the fold's impurity and out-of-fold permutation importances."""
     fitted = clone(model).fit(X[train], y[train])
-    scores = {
-        "accuracy": float(get_scorer("accuracy")(fitted, X[test], y[test])),
-        # The scorer uses predict_proba or decision_function, whichever the model has (SVC: the latter).
-        "roc_auc": float(get_scorer("roc_auc")(fitted, X[test], y[test])),
-    }
-    if importance_seed is not None:
-        scores["impurity"] = fitted.feature_importances_
-        scores["permutation"] = permutation_importance(
-            fitted, X[test], y[test], scoring="accuracy", n_repeats=PERMUTATION_REPEATS,
-            random_state=importance_seed,
-        ).importances_mean
-    return scores
+    results = {}
+    for name, n_trees in members.items():
+        member = _first_trees(fitted, n_trees) if isinstance(fitted, RandomForestClassifier) else fitted
+        scores = {
+            "accuracy": float(get_scorer("accuracy")(member, X[test], y[test])),
+            # The scorer uses predict_proba or decision_function, whichever the model has (SVC: the latter).
+            "roc_auc": float(get_scorer("roc_auc")(member, X[test], y[test])),
+        }
+        if name == importances_for:
+            scores["impurity"] = member.feature_importances_
+            scores["permutation"] = permutation_importance(
+                member, X[test], y[test], scoring="accuracy", n_repeats=PERMUTATION_REPEATS,
+                random_state=importance_seed,
+            ).importances_mean
+        results[name] = scores
+    return results
+
+
+def _fit_cost(model: Any) -> float:
+    """A rough relative CPU cost of one fit, to start the longest tasks first (better packing of
+    the worker pool's tail); it changes no result."""
+    trees = getattr(model, "n_estimators", 0)
+    return float(trees * (2 if isinstance(model, RandomForestClassifier) else 1))
 
 
 def cross_validate_models(
@@ -109,21 +156,28 @@ def cross_validate_models(
 ) -> dict[str, dict[str, Any]]:
     """Stratified 10-fold CV accuracy and ROC AUC of every model on the same folds.
 
-    All (model, fold) fits go to one worker pool, which keeps both cores busy; the results do not
-    depend on n_jobs. `importances_for` names the model whose per-fold importances to collect.
+    All (fit, fold) tasks go to one worker pool, which keeps both cores busy; the results do not
+    depend on n_jobs nor on the task order. `importances_for` names the model whose per-fold
+    importances to collect.
     """
     splits = list(folds(seed).split(X, y))
-    tasks = [(name, fold) for name in models for fold in range(len(splits))]
+    nested = _nested_forests(models)
+    tasks = sorted(((name, fold) for name in nested for fold in range(len(splits))),
+                   key=lambda task: -_fit_cost(models[task[0]]))
     outputs = Parallel(n_jobs=n_jobs)(
         delayed(_fit_and_score)(
-            models[name], X, y, *splits[fold],
-            importance_seed=seed + fold if name == importances_for else None,
+            models[name], X, y, *splits[fold], members=nested[name], importances_for=importances_for,
+            importance_seed=seed + fold,
         )
         for name, fold in tasks
     )
+    per_model: dict[str, list[dict[str, Any]]] = {name: [{}] * len(splits) for name in models}
+    for (_, fold), scored in zip(tasks, outputs, strict=True):
+        for name, scores in scored.items():
+            per_model[name][fold] = scores
     results: dict[str, dict[str, Any]] = {}
     for name in models:
-        per_fold = [out for (task_name, _), out in zip(tasks, outputs, strict=True) if task_name == name]
+        per_fold = per_model[name]
         accuracy = np.array([out["accuracy"] for out in per_fold])
         roc_auc = np.array([out["roc_auc"] for out in per_fold])
         results[name] = {
