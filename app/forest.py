@@ -19,8 +19,12 @@ float32-input-versus-float64-threshold test does.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
+import math
+import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -247,9 +251,11 @@ class _BitvectorTables:
     """
 
     thresholds: tuple[np.ndarray, ...]  # per feature: float32 thresholds, ascending
+    threshold_lists: tuple[list[float], ...]  # the same as Python floats (exact), for bisect on one row
     masks: tuple[np.ndarray, ...]  # per feature: uint64[len(thresholds) + 1, n_trees]
-    leaf_values: tuple[np.ndarray, ...]  # per class: float64[n_trees * 64], leaf value at tree*64 + bit
-    leaf_rows: np.ndarray  # float64[n_trees * 64, n_classes]: the same values, one row per slot
+    # float64[n_classes, n_trees * 64]: class c's value of the leaf at bit b of tree t at [c, t*64 + b];
+    # class-major so that each class's gather and sum run over contiguous memory.
+    leaf_values: np.ndarray
     exit_offset: np.ndarray  # intp[n_trees]: tree * 64 - 1 (slot = popcount of the exit bits + this)
 
     @classmethod
@@ -301,25 +307,24 @@ class _BitvectorTables:
             thresholds.append(threshold32[nodes].copy())
             masks.append(table)
         leaves = leaf_slot >= 0
-        leaf_values = []
-        for c in range(n_classes):
-            column = np.zeros(n_trees * width)
-            column[leaf_slot[leaves]] = value[leaves, c]
-            leaf_values.append(column)
-        leaf_rows = np.stack(leaf_values, axis=1)
+        leaf_values = np.zeros((n_classes, n_trees * width))
+        leaf_values[:, leaf_slot[leaves]] = value[leaves].T
         exit_offset = np.arange(n_trees, dtype=np.intp) * width - 1
-        for array in (*thresholds, *masks, *leaf_values, leaf_rows, exit_offset):
+        for array in (*thresholds, *masks, leaf_values, exit_offset):
             array.setflags(write=False)
-        return cls(tuple(thresholds), tuple(masks), tuple(leaf_values), leaf_rows, exit_offset)
+        threshold_lists = tuple(t.tolist() for t in thresholds)
+        return cls(tuple(thresholds), threshold_lists, tuple(masks), leaf_values, exit_offset)
 
-    def predict_one(self, x32: np.ndarray) -> np.ndarray:
-        """One row: a scalar binary search per feature and whole-row views of the tables."""
-        mask = self.masks[0][np.searchsorted(self.thresholds[0], x32[0])]
-        for f in range(1, len(self.masks)):
-            mask = mask & self.masks[f][np.searchsorted(self.thresholds[f], x32[f])]
-        slot = np.bitwise_count(mask ^ (mask - np.uint64(1))).astype(np.intp)
-        slot += self.exit_offset
-        return np.take(self.leaf_rows, slot, axis=0).sum(axis=0) / slot.size
+    def predict_row(self, x32: Sequence[float]) -> np.ndarray:
+        """One row of float32 values given as Python floats: bisect per feature on plain lists and
+        whole-row views of the tables (a few microseconds; numpy's scalar calls cost more)."""
+        masks, lists = self.masks, self.threshold_lists
+        mask = masks[0][bisect.bisect_left(lists[0], x32[0])] & masks[1][bisect.bisect_left(lists[1], x32[1])]
+        for f in range(2, len(masks)):
+            mask &= masks[f][bisect.bisect_left(lists[f], x32[f])]
+        # uint8 + intp gives intp: the slot indices in one step.
+        slot = self.exit_offset + np.bitwise_count(mask ^ (mask - np.uint64(1)))
+        return np.take(self.leaf_values, slot, axis=1).sum(axis=1) / slot.size
 
     def predict_proba(self, X32: np.ndarray) -> np.ndarray:
         n_rows, n_trees = X32.shape[0], self.exit_offset.size
@@ -335,8 +340,7 @@ class _BitvectorTables:
                 mask &= np.take(self.masks[f], counts[f][rows], axis=0)
             # mask ^ (mask - 1) sets the bits up to and including the lowest set one: popcount - 1
             # is its index, the exit leaf. Every mask has a bit set (the exit leaf is never ruled out).
-            slot = np.bitwise_count(mask ^ (mask - one)).astype(np.intp)
-            slot += self.exit_offset
+            slot = self.exit_offset + np.bitwise_count(mask ^ (mask - one))
             for c, values in enumerate(self.leaf_values):
                 out[rows, c] = np.take(values, slot).sum(axis=1)
         out /= n_trees
@@ -360,6 +364,7 @@ class ForestModel:
     _max_depth: int = field(repr=False)
     _trees: tuple[_Tree, ...] = field(repr=False)
     _bitvector: _BitvectorTables | None = field(repr=False)
+    _float32_row: struct.Struct = field(repr=False)
 
     @classmethod
     def load(cls, model_dir: str | Path) -> ForestModel:
@@ -407,7 +412,7 @@ class ForestModel:
             metadata=MappingProxyType(metadata),
             _feature=feature, _threshold32=threshold32, _left=left, _right=right,
             _value=value, _roots=roots, _max_depth=metadata["max_depth"], _trees=tuple(trees),
-            _bitvector=bitvector,
+            _bitvector=bitvector, _float32_row=struct.Struct(f"={len(metadata['feature_names'])}f"),
         )
 
     @property
@@ -440,9 +445,25 @@ class ForestModel:
             return np.empty((0, len(self.classes)), dtype=np.float64)
         if self._bitvector is not None:
             if n_rows == 1:
-                return self._bitvector.predict_one(X32[0])[np.newaxis, :]
+                return self._bitvector.predict_row(X32[0].tolist())[np.newaxis, :]
             return self._bitvector.predict_proba(X32)
         return self._predict_traversal(X32)
+
+    def predict_proba_row(self, row: Sequence[float]) -> list[float]:
+        """predict_proba for one row given as a sequence of Python numbers, without building arrays:
+        the service's single-row path. Same results and the same ValueErrors as predict_proba."""
+        if len(row) != self.n_features:
+            raise ValueError(f"a row must have {self.n_features} values, got {len(row)}")
+        if self._bitvector is None:
+            return self.predict_proba(np.asarray([row], dtype=np.float64))[0].tolist()
+        try:
+            # struct's "f" rounds to nearest float32 exactly as numpy's cast does.
+            x32 = self._float32_row.unpack(self._float32_row.pack(*row))
+        except (OverflowError, struct.error, TypeError) as error:
+            raise ValueError(f"row values must be numbers within float32 range: {error}") from None
+        if not all(map(math.isfinite, x32)):
+            raise ValueError("X contains NaN, infinity or a value too large for float32")
+        return self._bitvector.predict_row(x32).tolist()
 
     def _predict_traversal(self, X32: np.ndarray) -> np.ndarray:
         """The path without bit-vector tables (also the tests' reference for them)."""

@@ -41,6 +41,12 @@ class Classifier:
         probability = proba[np.arange(len(best)), best]
         return self._labels_array[best].tolist(), probability.tolist()
 
+    def predict_one(self, row: list[float]) -> tuple[int, float]:
+        """predict() for one row of validated floats: the label and its probability, no arrays."""
+        proba = self._forest.predict_proba_row(row)
+        best = proba.index(max(proba))  # the first of tied classes, as argmax
+        return self.labels[best], proba[best]
+
 
 def load_classifier(model_dir: str | Path | None) -> Classifier:
     """Loads and self-tests the artifact, or raises StartupError with one line a person can act on."""

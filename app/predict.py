@@ -48,8 +48,10 @@ def predict_post() -> dict[str, Any]:
         rows = [row_from_list(item, model.feature_names, f"instances[{i}]") for i, item in enumerate(items)]
         return {"predictions": _results(model, as_matrix(rows))}
     if type(body) is dict:
-        # The hot path: one row, one model call, no batch machinery.
-        return _results(model, as_matrix([row_from_object(body, model.feature_names)]))[0]
+        # The hot path: one row, one model call, no batch machinery and no arrays.
+        label, probability = model.predict_one(row_from_object(body, model.feature_names))
+        record_predictions([label])
+        return {"label": label, "class": model.class_name_of[label], "probability": probability}
     if type(body) is list:
         items = check_batch_size(body, max_rows, "body")
         rows = [row_from_object(item, model.feature_names, f"[{i}]") for i, item in enumerate(items)]

@@ -45,6 +45,9 @@ def assert_same_predictions(forest: ForestModel, estimator, X: np.ndarray) -> No
             assert np.abs(in_batches - expected).max() <= TOLERANCE
         one_by_one = np.concatenate([predict(X32[i:i + 1]) for i in range(len(X))])
         assert np.abs(one_by_one - expected).max() <= TOLERANCE
+    # The service's single-row path takes Python floats (float64) and casts them itself.
+    row_by_row = np.array([forest.predict_proba_row(row) for row in X.tolist()])
+    assert np.abs(row_by_row - expected).max() <= TOLERANCE
     # Same winning class (ties cannot flip: the probabilities agree to 1e-9 and ties are exact).
     assert np.array_equal(np.asarray(forest.classes)[expected.argmax(axis=1)], estimator.predict(X))
 
@@ -148,6 +151,31 @@ def test_float32_inputs_and_integer_inputs(forest: ForestModel, estimator, data_
 def test_rejects_unusable_input(forest: ForestModel, X: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         forest.predict_proba(X)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ([0.0, 0.0, 0.0], "4 values"),
+        ([1.0, float("nan"), 0.0, 0.0], "NaN"),
+        ([1.0, 0.0, float("inf"), 0.0], "infinity"),
+        ([1e39, 0.0, 0.0, 0.0], "float32"),
+        (["1", 0.0, 0.0, 0.0], "numbers"),
+    ],
+)
+def test_single_row_path_rejects_unusable_input(forest: ForestModel, row: list, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        forest.predict_proba_row(row)
+
+
+def test_float32_range_edge_matches_the_array_path(forest: ForestModel, estimator) -> None:
+    """Largest float32 and a float64 just above it that still rounds to it: accepted by both paths."""
+    largest = float(np.finfo(np.float32).max)
+    for value in (largest, np.nextafter(largest, np.inf), -largest):
+        row = [value, 0.0, value, 0.0]
+        expected = estimator.predict_proba(np.array([row]))
+        assert np.abs(np.array([forest.predict_proba_row(row)]) - expected).max() <= TOLERANCE
+        assert np.abs(forest.predict_proba(np.array([row])) - expected).max() <= TOLERANCE
 
 
 def test_empty_batch(forest: ForestModel) -> None:
