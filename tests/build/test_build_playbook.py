@@ -36,15 +36,30 @@ def read_record(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def first_build(run_build, build_record_dir):
-    run = run_build()
+def frozen_source(tmp_path_factory) -> dict[str, str]:
+    """Extra vars building from a committed snapshot of the build context: other work on this machine
+    commits to the repository meanwhile, and a new commit rightly means a new tag."""
+    root = tmp_path_factory.mktemp("frozen")
+    subprocess.run([str(REPO_ROOT / "scripts" / "wheelhouse.sh")], check=True, timeout=600,
+                   capture_output=True)
+    SourceCopy.of_repository(root / "source").commit("snapshot of the build context")
+    return {"project_sync_source_dir": str(root / "source"), "project_sync_wheelhouse_command": "",
+            "project_sync_archive": str(root / "context.tar")}
+
+
+@pytest.fixture(scope="module")
+def first_build(run_build, build_record_dir, frozen_source):
+    run = run_build(**frozen_source)
     print(f"\nbuild.yml first run: {run.seconds:.1f} s, recap {run.recap}")
     assert run.returncode == 0, run.explain()
-    return read_record(build_record_dir / "image.json")
+    record = read_record(build_record_dir / "image.json")
+    yield record
+    # The snapshot's commit exists only in this session: its image goes with it.
+    delete_manifest(record["digest"])
 
 
-def test_rerun_changes_nothing_and_rebuilds_nothing(first_build, run_build, build_record_dir):
-    again = run_build()
+def test_rerun_changes_nothing_and_rebuilds_nothing(first_build, run_build, build_record_dir, frozen_source):
+    again = run_build(**frozen_source)
     print(f"\nbuild.yml no-op rerun: {again.seconds:.1f} s")
     assert again.returncode == 0, again.explain()
     assert again.recap["changed"] == 0, again.explain()
@@ -125,7 +140,7 @@ def test_app_change_builds_a_new_tag_and_an_interrupted_push_converges(
         # The old tag is untouched.
         assert manifest_digest(old["tag"]) == old["digest"]
     finally:
-        # Images of throw-away commits; never the repository's own (the first_build digest).
+        # Images of this test's throw-away commits (not first_build's, which other tests use).
         for digest in pushed:
             if digest != first_build["digest"]:
                 delete_manifest(digest)
