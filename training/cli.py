@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from training import data, stamp
+from training.warmup import start_cv_workers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SEED = 42
@@ -96,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         return _fail(f"cannot create output directory {args.out}: {exc.strerror or exc}", EXIT_OUTPUT_ERROR)
 
+    # The CV workers start (and import scikit-learn) while this process imports the pipeline.
+    warmup = start_cv_workers(max(1, args.jobs))
     from training import pipeline  # noqa: PLC0415 (heavy imports only once the data is known good)
+
+    if warmup is not None:
+        warmup.join()
 
     try:
         result = pipeline.run(

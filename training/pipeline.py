@@ -46,6 +46,8 @@ def run(
 ) -> dict[str, Any]:
     X, y = dedup.X, dedup.y
     mark = time.perf_counter()
+    # Drawn while the models are cross-validated; report.write_report waits for them.
+    data_plots = report.DataPlots(out_dir / "report", X, y)
     parts = select.split(X, y, seed)
     cv, search, selected_params = select.compare_and_search(parts.X_train, parts.y_train, seed, n_jobs)
     selected_cv = next(r for r in search if r["params"] == selected_params)
@@ -82,7 +84,7 @@ def run(
         "sklearn_version": sklearn.__version__, "correlations": explore.correlations(X, y),
         "features": features, "cv": cv_public, "search": search, "selected": selected_params,
         "selection_note": selection_note, "held_out": held_out, "timings_s": timings,
-    })
+    }, data_plots)
     mark = _tick(timings, "report", mark)
     card_path = out_dir / "MODEL_CARD.md"
     card_path.write_text(card.render_model_card({

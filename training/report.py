@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,15 +148,52 @@ def plot_cv_spread(models: dict[str, dict[str, Any]], path: Path) -> Path:
     return _save(fig, path)
 
 
-def write_plots(report_dir: Path, data: dict[str, Any]) -> dict[str, str]:
-    """Writes every PNG; returns {plot key: file name}."""
-    X, y = data["X"], data["y"]
-    held_out = data["held_out"]
-    jobs: dict[str, Callable[[Path], Path]] = {
+def _data_plot_jobs(X: np.ndarray, y: np.ndarray) -> dict[str, Callable[[Path], Path]]:
+    """The plots that need only the data."""
+    return {
         "class_balance": lambda p: plot_class_balance(y, p),
         "distributions": lambda p: plot_distributions(X, y, p),
         "pairs": lambda p: plot_pairs(X, y, p),
-        "correlation": lambda p: plot_correlation(data["correlations"], p),
+        "correlation": lambda p: plot_correlation(explore.correlations(X, y), p),
+    }
+
+
+class DataPlots:
+    """Draws the data-only plots in a background thread, started before model selection: the main
+    process mostly waits for its CV worker processes then, and the plots are most of the report's
+    time. Figures are separate objects (no pyplot state), and `names()` joins before any other
+    plot is drawn, so matplotlib never runs in two threads at once."""
+
+    def __init__(self, report_dir: Path, X: np.ndarray, y: np.ndarray) -> None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        self._names: dict[str, str] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._draw, args=(report_dir, X, y), name="data-plots")
+        self._thread.start()
+
+    def _draw(self, report_dir: Path, X: np.ndarray, y: np.ndarray) -> None:
+        try:
+            for key, plot in _data_plot_jobs(X, y).items():
+                plot(report_dir / f"{key}.png")
+                self._names[key] = f"{key}.png"
+        except BaseException as error:  # handed to the main thread by names()
+            self._error = error
+
+    def names(self) -> dict[str, str]:
+        """{plot key: file name} once every data plot is written; re-raises the thread's error."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return dict(self._names)
+
+
+def write_plots(
+    report_dir: Path, data: dict[str, Any], data_plots: DataPlots | None = None,
+) -> dict[str, str]:
+    """Writes every PNG (the data-only ones from `data_plots` if given); returns {plot key: file name}."""
+    X, y = data["X"], data["y"]
+    held_out = data["held_out"]
+    jobs: dict[str, Callable[[Path], Path]] = {
         "feature_importance": lambda p: plot_importances(data["features"], p),
         "cv_spread": lambda p: plot_cv_spread(data["cv"], p),
         "confusion_matrix": lambda p: plot_confusion(held_out["confusion_matrix"], p),
@@ -163,7 +201,11 @@ def write_plots(report_dir: Path, data: dict[str, Any]) -> dict[str, str]:
             held_out["_roc"]["fpr"], held_out["_roc"]["tpr"], held_out["roc_auc"], p,
         ),
     }
-    names = {}
+    if data_plots is not None:
+        names = data_plots.names()
+    else:
+        names = {}
+        jobs = {**_data_plot_jobs(X, y), **jobs}
     for key, plot in jobs.items():
         plot(report_dir / f"{key}.png")
         names[key] = f"{key}.png"
@@ -270,9 +312,9 @@ def render_html(data: dict[str, Any], plots: dict[str, str]) -> str:
     )
 
 
-def write_report(report_dir: Path, data: dict[str, Any]) -> Path:
+def write_report(report_dir: Path, data: dict[str, Any], data_plots: DataPlots | None = None) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
-    plots = write_plots(report_dir, data)
+    plots = write_plots(report_dir, data, data_plots)
     path = report_dir / "report.html"
     path.write_text(render_html(data, plots), encoding="utf-8")
     return path
