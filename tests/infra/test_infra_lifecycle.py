@@ -49,7 +49,22 @@ def first_run(check_on_empty_account, playbook):
 
 
 @pytest.fixture(scope="module")
-def teardown_runs(first_run, playbook):
+def teardown_check(first_run, playbook, aws):
+    """teardown --check while everything exists: reports the deletions, deletes nothing."""
+    run = playbook(
+        "playbooks/teardown.yml", "--check", "-e", json.dumps({"teardown_steps": INFRA_TEARDOWN_STEPS})
+    )
+    print(f"\nteardown --check: {run.seconds:.1f} s, recap {run.recap}")
+    still_there = {
+        "clusters": aws("eks").list_clusters()["clusters"],
+        "stacks": [s["StackName"] for s in aws("cloudformation").describe_stacks()["Stacks"]],
+        "profiles": aws("eks").list_fargate_profiles(clusterName=PROJECT)["fargateProfileNames"],
+    }
+    return run, still_there
+
+
+@pytest.fixture(scope="module")
+def teardown_runs(teardown_check, playbook):
     steps = json.dumps({"teardown_steps": INFRA_TEARDOWN_STEPS})
     runs = []
     for n in (1, 2):
@@ -177,6 +192,15 @@ def test_tag_runs_only_that_role(first_run, playbook, aws):
         "ecr : Repository tags",
     }
     assert aws("ecr").describe_repositories(repositoryNames=[PROJECT])["repositories"]
+
+
+def test_teardown_check_mode_deletes_nothing(teardown_check):
+    run, still_there = teardown_check
+    assert run.rc == 0, run.output[-5000:]
+    assert run.recap["changed"] > 0
+    assert still_there["clusters"] == [PROJECT]
+    assert still_there["stacks"] == [f"{PROJECT}-network"]
+    assert sorted(still_there["profiles"]) == sorted(PROFILES)
 
 
 def test_teardown_removes_everything(teardown_runs, aws):
