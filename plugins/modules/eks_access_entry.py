@@ -98,9 +98,8 @@ def main():
     changed = not exists
     if not exists and not module.check_mode:
         try:
-            client.create_access_entry(
-                clusterName=cluster, principalArn=principal, type="STANDARD", tags=module.params["tags"]
-            )
+            extra = {"tags": module.params["tags"]} if module.params["tags"] else {}
+            client.create_access_entry(clusterName=cluster, principalArn=principal, type="STANDARD", **extra)
         except is_boto3_error_code("ResourceInUseException"):
             pass  # created meanwhile (e.g. the cluster creator's own entry): converge the policies
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except

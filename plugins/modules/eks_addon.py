@@ -71,10 +71,15 @@ def wait_for(module, client, want_gone):
             return None
         if not want_gone and addon and addon["status"] == "ACTIVE":
             return addon
-        if addon and addon["status"] in ("CREATE_FAILED", "UPDATE_FAILED", "DEGRADED", "DELETE_FAILED"):
+        # DEGRADED is not final: it is what the add-on reports while its pods are still being scheduled.
+        if addon and addon["status"] in ("CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED"):
             module.fail_json(msg=f"Add-on {params['name']} is {addon['status']}", health=addon.get("health"))
         if time.time() > deadline:
-            module.fail_json(msg=f"Add-on {params['name']} not ready before the timeout")
+            status = addon["status"] if addon else "absent"
+            module.fail_json(
+                msg=f"Add-on {params['name']} still {status} after the timeout",
+                health=(addon or {}).get("health"),
+            )
         time.sleep(10)
 
 
