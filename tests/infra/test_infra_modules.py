@@ -1,0 +1,144 @@
+"""Logic of the project modules that moto cannot exercise (EMULATOR_GAPS.md): the EKS settings diff and
+the access entry's principal resolution, tested on AWS-shaped DescribeCluster data."""
+
+import importlib.util
+
+import pytest
+from infra_helpers import REPO_ROOT
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "plugins/modules" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+settings = _load("eks_cluster_settings")
+access_entry = _load("eks_access_entry")
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def fail_json(self, msg, **_):
+        raise Failed(msg)
+
+
+# What DescribeCluster returns for a cluster community.aws.eks_cluster has just created with EKS's defaults.
+FRESH_CLUSTER = {
+    "accessConfig": {"authenticationMode": "CONFIG_MAP"},
+    "logging": {"clusterLogging": [{"types": settings.LOG_TYPES, "enabled": False}]},
+    "upgradePolicy": {"supportType": "EXTENDED"},
+    "resourcesVpcConfig": {
+        "subnetIds": ["subnet-1", "subnet-2"],
+        "endpointPublicAccess": True,
+        "endpointPrivateAccess": False,
+        "publicAccessCidrs": ["0.0.0.0/0"],
+    },
+}
+WANTED = {
+    "authentication_mode": "API_AND_CONFIG_MAP",
+    "logging_types": ["api", "audit", "authenticator"],
+    "upgrade_support_type": "STANDARD",
+    "endpoint_public_access": True,
+    "endpoint_private_access": True,
+    "public_access_cidrs": ["0.0.0.0/0"],
+}
+
+
+def test_fresh_cluster_needs_one_update_per_setting():
+    updates = dict(settings.wanted_updates(FRESH_CLUSTER, WANTED, FakeModule()))
+    assert list(updates) == ["authentication_mode", "logging", "upgrade_policy", "endpoint_access"]
+    assert updates["authentication_mode"] == {"accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"}}
+    assert updates["logging"] == {
+        "logging": {
+            "clusterLogging": [
+                {"types": ["api", "audit", "authenticator"], "enabled": True},
+                {"types": ["controllerManager", "scheduler"], "enabled": False},
+            ]
+        }
+    }
+    assert updates["upgrade_policy"] == {"upgradePolicy": {"supportType": "STANDARD"}}
+    # The endpoint call carries all three settings, never the subnets.
+    assert updates["endpoint_access"] == {
+        "resourcesVpcConfig": {
+            "endpointPublicAccess": True,
+            "endpointPrivateAccess": True,
+            "publicAccessCidrs": ["0.0.0.0/0"],
+        }
+    }
+
+
+def test_converged_cluster_needs_nothing():
+    converged = {
+        "accessConfig": {"authenticationMode": "API_AND_CONFIG_MAP"},
+        "logging": {
+            "clusterLogging": [
+                {"types": ["api", "audit", "authenticator"], "enabled": True},
+                {"types": ["controllerManager", "scheduler"], "enabled": False},
+            ]
+        },
+        "upgradePolicy": {"supportType": "STANDARD"},
+        "resourcesVpcConfig": {**FRESH_CLUSTER["resourcesVpcConfig"], "endpointPrivateAccess": True},
+    }
+    assert settings.wanted_updates(converged, WANTED, FakeModule()) == []
+
+
+def test_unmanaged_settings_are_left_alone():
+    unmanaged = dict.fromkeys(WANTED)
+    assert settings.wanted_updates(FRESH_CLUSTER, unmanaged, FakeModule()) == []
+
+
+def test_authentication_mode_never_goes_back():
+    cluster = {**FRESH_CLUSTER, "accessConfig": {"authenticationMode": "API"}}
+    with pytest.raises(Failed, match="cannot change authentication mode from API back to API_AND_CONFIG_MAP"):
+        settings.wanted_updates(cluster, WANTED, FakeModule())
+
+
+def test_unknown_log_type_is_refused():
+    with pytest.raises(Failed, match="Unknown EKS log types"):
+        settings.wanted_updates(FRESH_CLUSTER, {**WANTED, "logging_types": ["api", "kubelet"]}, FakeModule())
+
+
+class FakeIam:
+    def __init__(self, arn=None):
+        self.arn = arn
+
+    def get_role(self, RoleName):  # boto3 names its arguments this way
+        if self.arn is None:
+            raise access_entry.botocore.exceptions.BotoCoreError()
+        return {"Role": {"Arn": self.arn}}
+
+
+class FakeAwsModule:
+    def __init__(self, iam):
+        self.iam = iam
+
+    def client(self, _service):
+        return self.iam
+
+
+@pytest.mark.parametrize(
+    ("caller", "role_arn", "expected"),
+    [
+        # An SSO session: the role has a path, which only IAM knows.
+        (
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane",
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
+            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
+        ),
+        # IAM not readable: the role ARN without a path.
+        (
+            "arn:aws:sts::111122223333:assumed-role/deployer/ci",
+            None,
+            "arn:aws:iam::111122223333:role/deployer",
+        ),
+        # An IAM user is already an IAM principal.
+        ("arn:aws:iam::111122223333:user/jane", None, "arn:aws:iam::111122223333:user/jane"),
+    ],
+)
+def test_access_entry_principal(caller, role_arn, expected):
+    assert access_entry.iam_principal(FakeAwsModule(FakeIam(role_arn)), caller) == expected
