@@ -5,15 +5,16 @@ No scikit-learn and no pickle at serving time: the forest arrives as plain array
 (shapes, index ranges, every node reachable exactly once, depth). A loaded ForestModel is
 immutable and safe to share between threads.
 
-Batches use bit vectors (QuickScorer-style, derived at load time from the artifact's arrays;
-see `_BitvectorTables`): per feature one binary search per row, then per tree an AND of four
-64-bit masks whose lowest set bit is the exit leaf. A forest with a tree of more than 64 leaves
-has no such tables and falls back to traversal: every leaf's left and right children point to the
-leaf itself, so walking `max_depth` steps from each root always ends on the right leaf, with no
-per-tree bookkeeping. One row (either way): decide every node's branch at once (one comparison
-over all nodes), then walk by pure gathers. Fallback small batches: all (row, tree) pairs step
-together; fallback large batches: one tree at a time over all rows. Comparisons stay in float32
-against thresholds rounded down to float32, which decides exactly as scikit-learn's
+Prediction uses bit vectors (QuickScorer-style, derived at load time from the artifact's arrays;
+see `_BitvectorTables`): per feature one binary search per row, then per tree an AND of one
+64-bit mask per feature, whose lowest set bit is the exit leaf; one row takes a plain-Python
+bisect path, batches go through numpy in cache-sized chunks. A forest with a tree of more than 64
+leaves has no such tables and falls back to traversal: every leaf's left and right children point
+to the leaf itself, so walking `max_depth` steps from each root always ends on the right leaf,
+with no per-tree bookkeeping. Fallback, one row: decide every node's branch at once (one
+comparison over all nodes), then walk by pure gathers; small batches: all (row, tree) pairs step
+together; large batches: one tree at a time over all rows. Comparisons stay in float32 against
+thresholds rounded down to float32, which decides exactly as scikit-learn's
 float32-input-versus-float64-threshold test does.
 """
 
@@ -319,9 +320,9 @@ class _BitvectorTables:
         """One row of float32 values given as Python floats: bisect per feature on plain lists and
         whole-row views of the tables (a few microseconds; numpy's scalar calls cost more)."""
         masks, lists = self.masks, self.threshold_lists
-        mask = masks[0][bisect.bisect_left(lists[0], x32[0])] & masks[1][bisect.bisect_left(lists[1], x32[1])]
-        for f in range(2, len(masks)):
-            mask &= masks[f][bisect.bisect_left(lists[f], x32[f])]
+        mask = masks[0][bisect.bisect_left(lists[0], x32[0])]  # a read-only view: never modified
+        for f in range(1, len(masks)):
+            mask = mask & masks[f][bisect.bisect_left(lists[f], x32[f])]
         # uint8 + intp gives intp: the slot indices in one step.
         slot = self.exit_offset + np.bitwise_count(mask ^ (mask - np.uint64(1)))
         return np.take(self.leaf_values, slot, axis=1).sum(axis=1) / slot.size
