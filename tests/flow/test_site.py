@@ -1,0 +1,139 @@
+"""The whole flow on the local target: site.yml from nothing to a verified endpoint, the no-op rerun,
+a partial rerun by tag, and a teardown that leaves nothing behind.
+
+The tests run in order and share one moto of their own (the shared one on 4566 keeps its state). The
+local stand-ins (build host container on 127.0.0.1:2222, pods, the Service stand-in on 127.0.0.1:8080)
+are the machine's only ones, so this module starts and ends with a teardown.
+"""
+
+import json
+import re
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
+from tests.support.moto import moto_server
+
+pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
+
+ENDPOINT_LINE = re.compile(r"verify: endpoint (?P<url>http\S+) live, ready")
+PROJECT = "banknote"
+
+
+@pytest.fixture(scope="module")
+def flow(dataset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        extra_vars = {"aws_endpoint_url": endpoint, "training_data": str(dataset_path)}
+        state = {"endpoint": endpoint, "extra_vars": extra_vars}
+        # From nothing: remove whatever earlier work left on this machine's local stand-ins.
+        cleanup = run_playbook("playbooks/teardown.yml", extra_vars=extra_vars)
+        assert cleanup.returncode == 0, cleanup.explain()
+        yield state
+        run_playbook("playbooks/teardown.yml", extra_vars=extra_vars)
+
+
+def aws_client(flow: dict, service: str):
+    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                    region_name="us-east-1")
+    return session.client(service, endpoint_url=flow["endpoint"])
+
+
+def post_json(url: str, body: object) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def site(flow: dict, *args: str) -> PlaybookRun:
+    return run_playbook("site.yml", *args, extra_vars=flow["extra_vars"])
+
+
+def app_pods() -> list[str]:
+    listed = subprocess.run(["podman", "pod", "ps", "--format", "{{.Name}}"], capture_output=True,
+                            text=True, check=True).stdout.split()
+    return [name for name in listed if name.startswith(f"{PROJECT}-")]
+
+
+def test_site_deploys_from_nothing_and_verifies(flow: dict):
+    run = site(flow)
+    assert run.returncode == 0, run.explain()
+    assert run.total("failed") == 0, run.explain()
+    match = ENDPOINT_LINE.search(run.output)
+    assert match, run.explain()
+    flow["url"] = match["url"]
+    flow["first_run_seconds"] = run.seconds
+    # The endpoint answers any HTTP client, not just the verify role: a genuine row of the data set.
+    answer = post_json(f"{flow['url']}/predict",
+                       {"variance": -1.3971, "skewness": 3.3191, "curtosis": -1.3927, "entropy": -1.9948})
+    assert answer["label"] == 1
+    assert answer["class"] == "genuine"
+    # What was deployed is the image the build recorded, pinned by digest.
+    record = json.loads((REPO_ROOT / "build" / "image.json").read_text())
+    deployment = (REPO_ROOT / "build" / "manifests" / "deployment.yaml").read_text()
+    assert record["reference"] in deployment
+    assert len(app_pods()) >= 2
+
+
+def test_second_run_changes_nothing(flow: dict):
+    run = site(flow)
+    assert run.returncode == 0, run.explain()
+    assert run.total("changed") == 0, run.explain()
+    print(f"site.yml first run {flow['first_run_seconds']:.0f} s, no-op rerun {run.seconds:.0f} s")
+
+
+def test_tag_k8s_app_alone_rerenders_and_applies(flow: dict):
+    pods = app_pods()
+    subprocess.run(["podman", "pod", "rm", "--force", *pods], capture_output=True, check=True)
+    manifest = REPO_ROOT / "build" / "manifests" / "deployment.yaml"
+    manifest.unlink()
+
+    run = site(flow, "--tags", "k8s_app")
+    assert run.returncode == 0, run.explain()
+    ran_roles = {name.split(" : ")[0] for name in run.task_names() if " : " in name}
+    # Other roles appear only through their argument validation, which Ansible always runs.
+    doing_work = {name.split(" : ")[0] for name in run.task_names()
+                  if " : " in name and "Validating arguments" not in name}
+    assert doing_work == {"k8s_app"}, ran_roles
+    assert "k8s_app : Render the manifests" in run.changed_tasks()
+    assert manifest.is_file()
+    assert len(app_pods()) >= 2
+    answer = post_json(f"{flow['url']}/predict", {"instances": [[3.6216, 8.6661, -2.8073, -0.44699]]})
+    assert answer["predictions"][0]["label"] == 0
+
+
+def test_teardown_leaves_nothing_behind(flow: dict):
+    run = run_playbook("playbooks/teardown.yml", extra_vars=flow["extra_vars"])
+    assert run.returncode == 0, run.explain()
+
+    assert app_pods() == []
+    with pytest.raises(urllib.error.URLError, match="refused"):
+        urllib.request.urlopen(f"{flow['url']}/v2/health/live", timeout=3)
+    build_host = subprocess.run(["docker", "ps", "-a", "-q", "--filter", f"name=^{PROJECT}-build-host$"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    assert build_host == ""
+
+    eks = aws_client(flow, "eks")
+    assert eks.list_clusters()["clusters"] == []
+    assert aws_client(flow, "ecr").describe_repositories()["repositories"] == []
+    stacks = aws_client(flow, "cloudformation").list_stacks()["StackSummaries"]
+    assert [s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"] == []
+    roles = aws_client(flow, "iam").list_roles()["Roles"]
+    assert [r["RoleName"] for r in roles if r["RoleName"].startswith(PROJECT)] == []
+    profiles = aws_client(flow, "iam").list_instance_profiles()["InstanceProfiles"]
+    assert [p["InstanceProfileName"] for p in profiles if p["InstanceProfileName"].startswith(PROJECT)] == []
+    reservations = aws_client(flow, "ec2").describe_instances()["Reservations"]
+    live = [i["InstanceId"] for r in reservations for i in r["Instances"]
+            if i["State"]["Name"] not in ("terminated", "shutting-down")]
+    assert live == []
+    assert aws_client(flow, "ec2").describe_key_pairs()["KeyPairs"] == []
+
+    again = run_playbook("playbooks/teardown.yml", extra_vars=flow["extra_vars"])
+    assert again.returncode == 0, again.explain()
+    assert again.total("changed") == 0, again.explain()

@@ -1,0 +1,1 @@
+"""Code shared by the test packages (import as `tests.support.<module>`)."""
