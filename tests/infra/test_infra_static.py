@@ -101,8 +101,9 @@ def test_fargate_fleet_totals():
     assert fleet["memory_gb"] == 3.0
 
 
-def test_operator_policy_is_a_valid_managed_policy():
-    text = (REPO_ROOT / "docs/operator-policy.json").read_text().replace("ACCOUNT_ID", "123456789012")
+@pytest.mark.parametrize("path", ["docs/operator-policy.json", "docs/operator-build-policy.json"])
+def test_operator_policy_is_a_valid_managed_policy(path: str):
+    text = (REPO_ROOT / path).read_text().replace("ACCOUNT_ID", "123456789012")
     policy = json.loads(text)
     # IAM's limit for a managed policy document, whitespace excluded.
     assert len(json.dumps(policy, separators=(",", ":"))) <= 6144
