@@ -31,7 +31,8 @@ class PlaybookRun:
         found: dict[str, dict[str, int]] = {}
         for match in RECAP.finditer(self.output):
             fields = match.groupdict()
-            found[fields.pop("host")] = {k: int(v) for k, v in fields.items()}
+            host = fields.pop("host")
+            found[host] = {k: int(v) for k, v in fields.items()}
         return found
 
     def total(self, field: str) -> int:
