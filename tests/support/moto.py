@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -10,12 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.ansible import VENV_BIN
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.network import free_port, port_open
 
 
 @contextmanager
@@ -28,14 +22,10 @@ def moto_server(log_path: Path, start_timeout: float = 60) -> Iterator[str]:
                                    stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
         deadline = time.monotonic() + start_timeout
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto did not start on 127.0.0.1:{port}; see {log_path}") from None
-                time.sleep(0.2)
+        while not port_open(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"moto did not start on 127.0.0.1:{port}; see {log_path}")
+            time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.send_signal(signal.SIGTERM)
