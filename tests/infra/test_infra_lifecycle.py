@@ -44,7 +44,7 @@ def check_on_empty_account(playbook, aws):
 def first_run(check_on_empty_account, playbook):
     run = playbook("playbooks/infra.yml")
     print(f"\ninfra run 1: {run.seconds:.1f} s, recap {run.recap}")
-    assert run.rc == 0, run.output[-5000:]
+    assert run.returncode == 0, run.output[-5000:]
     return run
 
 
@@ -75,14 +75,14 @@ def teardown_runs(teardown_check, playbook):
     for n in (1, 2):
         run = playbook("playbooks/teardown.yml", "-e", steps)
         print(f"\nteardown run {n}: {run.seconds:.1f} s, recap {run.recap}")
-        assert run.rc == 0, run.output[-5000:]
+        assert run.returncode == 0, run.output[-5000:]
         runs.append(run)
     return runs
 
 
 def test_check_mode_on_an_empty_account_creates_nothing(check_on_empty_account):
     run, created = check_on_empty_account
-    assert run.rc == 0, run.output[-5000:]
+    assert run.returncode == 0, run.output[-5000:]
     assert run.recap["changed"] > 0  # it reports what it would create
     assert created == {"roles": [], "stacks": [], "repositories": [], "clusters": []}
 
@@ -168,14 +168,14 @@ def test_first_run_creates_everything(first_run, aws):
 def test_second_run_changes_nothing(first_run, playbook):
     run = playbook("playbooks/infra.yml")
     print(f"\ninfra run 2: {run.seconds:.1f} s, recap {run.recap}")
-    assert run.rc == 0, run.output[-5000:]
+    assert run.returncode == 0, run.output[-5000:]
     assert run.recap["changed"] == 0, run.changed_tasks()
 
 
 def test_check_mode_changes_nothing_but_the_emulator_quirk(first_run, playbook):
     run = playbook("playbooks/infra.yml", "--check")
     print(f"\ninfra --check: {run.seconds:.1f} s, recap {run.recap}")
-    assert run.rc == 0, run.output[-5000:]
+    assert run.returncode == 0, run.output[-5000:]
     assert set(run.changed_tasks()) <= CHECK_MODE_EMULATOR_CHANGES
     assert run.recap["changed"] == len(run.changed_tasks())
 
@@ -183,7 +183,7 @@ def test_check_mode_changes_nothing_but_the_emulator_quirk(first_run, playbook):
 def test_tag_runs_only_that_role(first_run, playbook, aws):
     aws("ecr").delete_repository(repositoryName=PROJECT, force=True)
     run = playbook("playbooks/infra.yml", "--tags", "ecr")
-    assert run.rc == 0, run.output[-5000:]
+    assert run.returncode == 0, run.output[-5000:]
     # Tasks that ran, by role, apart from each role's argument validation (Ansible tags that "always").
     roles_run = {
         line.split("[", 1)[1].split(" : ")[0]
@@ -201,7 +201,7 @@ def test_tag_runs_only_that_role(first_run, playbook, aws):
 
 def test_teardown_check_mode_deletes_nothing(teardown_check):
     run, still_there = teardown_check
-    assert run.rc == 0, run.output[-5000:]
+    assert run.returncode == 0, run.output[-5000:]
     assert run.recap["changed"] > 0
     assert still_there["clusters"] == [PROJECT]
     assert still_there["stacks"] == [f"{PROJECT}-network"]

@@ -4,7 +4,8 @@ the access entry's principal resolution, tested on AWS-shaped DescribeCluster da
 import importlib.util
 
 import pytest
-from infra_helpers import REPO_ROOT
+
+from tests.support.ansible import REPO_ROOT
 
 
 def _load(name):

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.ansible
 
 
 def assert_stops_early(run, phrase: str) -> str:
-    assert run.rc != 0, run.output[-3000:]
+    assert run.returncode != 0, run.output[-3000:]
     assert run.recap["changed"] == 0
     assert run.recap["failed"] == 1
     messages = run.failure_messages
@@ -65,7 +65,7 @@ def test_missing_credentials_on_the_aws_inventory(tmp_path):
         AWS_CONFIG_FILE=str(tmp_path / "none"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
     )
-    run = run_playbook("-i", "inventory/aws", "playbooks/infra.yml", env=env)
+    run = run_playbook("playbooks/infra.yml", inventory="inventory/aws", env=env)
     assert_stops_early(run, "No AWS credentials found: run `aws configure`")
 
 
@@ -79,6 +79,6 @@ def test_aws_target_needs_confirmation(moto_endpoint, extra):
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     overrides = {"aws_environment": environment, "preflight_quota_services_skipped": ["ec2", "fargate"]}
-    run = run_playbook("-i", "inventory/aws", "playbooks/infra.yml", "-e", json.dumps(overrides), *extra)
+    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(overrides), *extra, inventory="inventory/aws")
     message = assert_stops_early(run, "rerun with -e confirm_aws_deploy=true")
     assert re.search(r"about \$\d+ per month", message), message

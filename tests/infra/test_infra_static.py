@@ -5,7 +5,8 @@ import json
 import subprocess
 
 import pytest
-from infra_helpers import REPO_ROOT, VENV_BIN
+
+from tests.support.ansible import REPO_ROOT, VENV_BIN
 
 INFRA_PATHS = [
     "roles/preflight",
