@@ -1,77 +1,18 @@
-"""Helpers for the build tests: run ansible-playbook and read its recap, ask the local registry."""
+"""Helpers for the build tests: ask the local registry, the docker CLI, a copy of the build context."""
 
-import os
-import re
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = REPO_ROOT / ".venv" / "bin"
+from tests.support.ansible import REPO_ROOT
+
 REGISTRY = "127.0.0.1:5443"
 REGISTRY_STATE = REPO_ROOT / ".local" / "registry"
 REPOSITORY = "banknote"
-RECAP = re.compile(
-    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
-    r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)",
-    re.M,
-)
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
-
-
-@dataclass
-class PlaybookRun:
-    returncode: int
-    output: str
-    seconds: float
-
-    @property
-    def recap(self) -> dict[str, int]:
-        """Counts summed over the hosts of the last PLAY RECAP."""
-        totals: dict[str, int] = {}
-        for match in RECAP.finditer(self.output.rsplit("PLAY RECAP", 1)[-1]):
-            for key, value in match.groupdict().items():
-                if key != "host":
-                    totals[key] = totals.get(key, 0) + int(value)
-        assert totals, f"no PLAY RECAP in the output:\n{self.output[-3000:]}"
-        return totals
-
-    def task_results(self, task: str) -> list[str]:
-        """Result lines (ok/changed/skipping/fatal) of the task whose header contains `task`."""
-        results, inside = [], False
-        for line in self.output.splitlines():
-            if line.startswith(("TASK [", "RUNNING HANDLER [")):
-                inside = task in line
-            elif inside and re.match(r"^(ok|changed|skipping|fatal|failed):", line):
-                results.append(line.split(":", 1)[0])
-        return results
-
-    def changed_tasks(self) -> list[str]:
-        names, current = [], None
-        for line in self.output.splitlines():
-            if line.startswith(("TASK [", "RUNNING HANDLER [")):
-                current = line.split("[", 1)[1].rsplit("]", 1)[0]
-            elif line.startswith("changed:") and current:
-                names.append(current)
-        return names
-
-    def explain(self) -> str:
-        summary = f"rc={self.returncode} recap={self.recap} changed={self.changed_tasks()}"
-        return f"{summary}\n{self.output[-5000:]}"
-
-
-def run_playbook(playbook: str, *args: str, timeout: int = 900) -> PlaybookRun:
-    """ansible-playbook from the repository root, default (text) output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update({"ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", "PATH": f"{VENV_BIN}:{env['PATH']}"})
-    started = time.monotonic()
-    done = subprocess.run([str(VENV_BIN / "ansible-playbook"), playbook, *args], cwd=REPO_ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    return PlaybookRun(done.returncode, done.stdout + done.stderr, time.monotonic() - started)
 
 
 def registry_request(method: str, path: str, **kwargs: object) -> requests.Response:

@@ -5,58 +5,29 @@ The build host stand-in container (banknote-build-host on 127.0.0.1:2222) and th
 the ones the local target uses: the tests exercise them as a user's run would.
 """
 
-import json
-import os
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from build_helpers import REPO_ROOT, VENV_BIN, PlaybookRun, SourceCopy, run_playbook
+from build_helpers import SourceCopy
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
+from tests.support.moto import moto_server
 
 
 @pytest.fixture(scope="session")
 def build_moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh moto on a free loopback port (never the shared 4566, whose state others use)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"moto did not start on 127.0.0.1:{port}; see {log}")
-            time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")
 def build_infra(build_moto_endpoint: str) -> str:
     """playbooks/infra.yml on the test moto: network stack, ECR repository, build-host instance profile."""
-    run = run_playbook("playbooks/infra.yml", "-e", f"aws_endpoint_url={build_moto_endpoint}")
+    run = run_playbook("playbooks/infra.yml", extra_vars={"aws_endpoint_url": build_moto_endpoint},
+                       timeout=900)
     assert run.returncode == 0, f"infra.yml failed (the build needs it):\n{run.output[-5000:]}"
     return build_moto_endpoint
 
@@ -78,7 +49,7 @@ def run_build(build_infra: str, trained_model_dir: Path,
             "image_record_file": str(build_record_dir / record),
             **extra_vars,
         }
-        return run_playbook("playbooks/build.yml", "-e", json.dumps(variables))
+        return run_playbook("playbooks/build.yml", extra_vars=variables, timeout=900)
 
     return run
 

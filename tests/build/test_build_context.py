@@ -7,7 +7,9 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from build_helpers import REPO_ROOT, SourceCopy
+from build_helpers import SourceCopy
+
+from tests.support.ansible import REPO_ROOT
 
 SCRIPT = REPO_ROOT / "roles" / "project_sync" / "files" / "build_context.py"
 

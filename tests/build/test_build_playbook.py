@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from build_helpers import (
-    REGISTRY_STATE,
-    REPO_ROOT,
-    VENV_BIN,
-    SourceCopy,
-    delete_manifest,
-    docker,
-    manifest_digest,
-)
+from build_helpers import REGISTRY_STATE, SourceCopy, delete_manifest, docker, manifest_digest
+
+from tests.support.ansible import REPO_ROOT, VENV_BIN
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
 
