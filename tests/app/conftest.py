@@ -3,10 +3,8 @@
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from app import create_app
+from tests.support.network import free_port, serve_in_thread
 from training.schema import FEATURES, LABEL
 
 
@@ -53,23 +52,12 @@ def forged_row(data_rows) -> dict[str, float]:
     return next(features for features, label in data_rows if label == 0)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_server(serving_dir: Path) -> Iterator[str]:
     """The app served by werkzeug in a thread on 127.0.0.1; yields its base URL."""
     server = make_server("127.0.0.1", 0, create_app({"MODEL_DIR": str(serving_dir)}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve_in_thread(server) as url:
+        yield url
 
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")  # the console script, as the image runs it

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from container_helpers import BASE_IMAGE, IMAGE_TAG, PRODUCTION_FLAGS, Container, docker, free_port
+from container_helpers import BASE_IMAGE, IMAGE_TAG, PRODUCTION_FLAGS, Container, docker
+
+from tests.support.network import free_port
 
 
 @pytest.fixture(scope="session")

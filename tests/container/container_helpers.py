@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -22,12 +21,6 @@ def docker(*args: str, check: bool = True, timeout: float = 120) -> subprocess.C
     env = {**os.environ, "DOCKER_BUILDKIT": "0"}
     return subprocess.run(["docker", *args], check=check, text=True, capture_output=True,
                           timeout=timeout, env=env)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(method: str, url: str, body: Any = None, *, raw: bytes | None = None,

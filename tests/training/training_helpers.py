@@ -8,9 +8,10 @@ import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.support.network import serve_in_thread
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXED_REVISION = "test-revision-0123456789"
@@ -41,12 +42,5 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def serve_directory(root: Path) -> Iterator[str]:
     """Serves `root` over HTTP on 127.0.0.1 (an ephemeral port); yields the base URL."""
     handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_in_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler), join_timeout=5) as url:
+        yield url
