@@ -11,19 +11,13 @@ from app.forest import ForestModel
 from training.schema import CLASS_NAMES, CLASSES, FEATURES
 
 
-def test_genuine_note_from_the_data_is_genuine(client, genuine_row):
-    response = client.post("/predict", json=genuine_row)
+@pytest.mark.parametrize(("row", "label", "name"),
+                         [("genuine_row", 1, "genuine"), ("forged_row", 0, "forged")])
+def test_note_from_the_data_gets_its_class(client, request, row, label, name):
+    response = client.post("/predict", json=request.getfixturevalue(row))
     assert response.status_code == 200
-    assert response.json["label"] == 1
-    assert response.json["class"] == "genuine"
-    assert 0.5 <= response.json["probability"] <= 1.0
-
-
-def test_forged_note_from_the_data_is_forged(client, forged_row):
-    response = client.post("/predict", json=forged_row)
-    assert response.status_code == 200
-    assert response.json["label"] == 0
-    assert response.json["class"] == "forged"
+    assert response.json["label"] == label
+    assert response.json["class"] == name
     assert 0.5 <= response.json["probability"] <= 1.0
 
 
