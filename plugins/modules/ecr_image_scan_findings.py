@@ -42,7 +42,7 @@ status:
   type: str
   returned: always
 severity_counts:
-  description: Number of findings per severity, e.g. {"CRITICAL": 0, "HIGH": 2}.
+  description: 'Number of findings per severity, e.g. {"CRITICAL": 0, "HIGH": 2}.'
   type: dict
   returned: always
 """

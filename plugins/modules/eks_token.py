@@ -10,7 +10,7 @@ description:
   - The token is what C(aws eks get-token) prints, a presigned STS C(GetCallerIdentity) URL carrying
     the header C(x-k8s-aws-id) = the cluster name, base64url-encoded without padding and prefixed
     C(k8s-aws-v1.). EKS accepts it for about 15 minutes. Use C(no_log) on the task.
-  - Nothing is sent to AWS: presigning is local. The identity is the caller's AWS credentials.
+  - "Nothing is sent to AWS: presigning is local. The identity is the caller's AWS credentials."
 options:
   cluster_name: {description: EKS cluster name., type: str, required: true}
 extends_documentation_fragment:
