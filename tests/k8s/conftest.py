@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from k8s_helpers import REPO_ROOT, run_playbook
+from k8s_helpers import run_playbook
+
+from tests.support.ansible import REPO_ROOT
 
 REGISTRY = "127.0.0.1:5443"
 TEST_REPOSITORY = f"{REGISTRY}/banknote-k8s-test"
@@ -51,10 +53,10 @@ def render_manifests(tmp_path_factory: pytest.TempPathFactory):
             work = tmp_path_factory.mktemp(f"manifests-{inventory.replace('/', '-')}")
             repository, digest = FAKE_ECR_REFERENCE.split("@")
             record = write_record(work / "image.json", repository, "test", digest)
-            run = run_playbook("playbooks/deploy.yml", {
+            run = run_playbook("playbooks/deploy.yml", "--tags", "k8s_app", extra_vars={
                 "k8s_app_apply_method": "none", "k8s_app_cluster_auth": "none",
                 "k8s_app_manifest_dir": str(work / "manifests"), "image_record_file": str(record),
-            }, "--tags", "k8s_app", inventory=inventory, timeout=300)
+            }, inventory=inventory, timeout=300)
             assert run.returncode == 0, run.explain()
             cache[inventory] = work / "manifests"
         return cache[inventory]

@@ -12,7 +12,9 @@ from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
-from k8s_helpers import REPO_ROOT, run_playbook
+from k8s_helpers import run_playbook
+
+from tests.support.ansible import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "plugins" / "modules"))
 import eks_token
@@ -74,8 +76,10 @@ def test_cluster_auth_reads_endpoint_and_ca_and_mints_a_hidden_token(tmp_path: P
                                                        "CA={{ k8s_app_api.ca_cert }}"}},
         ],
     }]))
-    run = run_playbook(str(playbook), {"project_name": moto_cluster["name"], "k8s_app_cluster_auth": "eks",
-                                       "k8s_app_manifest_dir": str(tmp_path / "manifests")}, timeout=300)
+    run = run_playbook(str(playbook), extra_vars={"project_name": moto_cluster["name"],
+                                                  "k8s_app_cluster_auth": "eks",
+                                                  "k8s_app_manifest_dir": str(tmp_path / "manifests")},
+                       timeout=300)
     assert run.returncode == 0, run.explain()
     assert f"HOST={moto_cluster['endpoint']}" in run.output
     assert "PREFIX=k8s-aws-v1." in run.output
@@ -96,12 +100,14 @@ def test_cluster_auth_fails_clearly_without_the_cluster(tmp_path: Path):
                                                                     "tasks_from": "cluster-auth"}}],
     }]))
     missing = f"k8s-test-missing-{uuid.uuid4().hex[:8]}"
-    run = run_playbook(str(playbook), {"project_name": missing, "k8s_app_cluster_auth": "eks",
-                                       "k8s_app_manifest_dir": str(tmp_path / "manifests")}, timeout=300)
+    run = run_playbook(str(playbook), extra_vars={"project_name": missing, "k8s_app_cluster_auth": "eks",
+                                                  "k8s_app_manifest_dir": str(tmp_path / "manifests")},
+                       timeout=300)
     assert run.returncode != 0
     assert f"EKS cluster {missing} is missing or not ACTIVE" in run.output
     # A teardown carries on instead.
-    run = run_playbook(str(playbook), {"project_name": missing, "k8s_app_cluster_auth": "eks",
-                                       "k8s_app_cluster_required": False,
-                                       "k8s_app_manifest_dir": str(tmp_path / "manifests")}, timeout=300)
+    run = run_playbook(str(playbook), extra_vars={"project_name": missing, "k8s_app_cluster_auth": "eks",
+                                                  "k8s_app_cluster_required": False,
+                                                  "k8s_app_manifest_dir": str(tmp_path / "manifests")},
+                       timeout=300)
     assert run.returncode == 0, run.explain()

@@ -13,7 +13,9 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from k8s_helpers import REPO_ROOT, run_playbook
+from k8s_helpers import run_playbook
+
+from tests.support.ansible import REPO_ROOT
 
 pytestmark = pytest.mark.ansible
 
@@ -43,10 +45,10 @@ def moto_role_and_stack():
 
 def render(tmp_path: Path, inventory: str = "inventory/local", **extra) -> tuple:
     values_dir = tmp_path / "helm"
-    run = run_playbook("playbooks/deploy.yml", {
+    run = run_playbook("playbooks/deploy.yml", "--tags", "lb_controller", extra_vars={
         "lb_controller_apply": False, "k8s_app_cluster_auth": "none",
         "lb_controller_values_dir": str(values_dir), **extra,
-    }, "--tags", "lb_controller", inventory=inventory, timeout=300)
+    }, inventory=inventory, timeout=300)
     return run, values_dir
 
 

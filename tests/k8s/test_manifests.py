@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from k8s_helpers import REPO_ROOT
+
+from tests.support.ansible import REPO_ROOT
 
 pytestmark = pytest.mark.ansible
 

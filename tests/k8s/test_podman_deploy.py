@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 from conftest import TEST_REPOSITORY, docker, push, write_record
-from k8s_helpers import free_port, podman_json, port_open, run_playbook
+from k8s_helpers import podman_json, run_playbook
+
+from tests.support.network import free_port, port_open
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
 
@@ -34,7 +36,7 @@ class Target:
     work: Path
 
     def deploy(self, **extra) -> object:
-        return run_playbook("playbooks/deploy.yml", {**self.vars, **extra}, "--tags", "k8s_app")
+        return run_playbook("playbooks/deploy.yml", "--tags", "k8s_app", extra_vars={**self.vars, **extra})
 
     def pods(self) -> list[dict]:
         return podman_json("pod", "ps", "--filter", f"name=^{APP}-")
@@ -90,7 +92,7 @@ def test_nothing_is_published_beyond_loopback(target: Target):
 
 
 def test_verify_role_passes_against_the_pods(target: Target):
-    run = run_playbook("playbooks/verify.yml", target.vars)
+    run = run_playbook("playbooks/verify.yml", extra_vars=target.vars)
     assert run.returncode == 0, run.explain()
     assert run.recap["failed"] == 0
     figures = run.output.split("verify: endpoint", 1)[1].split("'", 1)[0]

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_helpers import REPO_ROOT, free_port, port_open
+
+from tests.support.ansible import REPO_ROOT
+from tests.support.network import free_port, port_open
 
 PROXY = REPO_ROOT / "roles" / "k8s_app" / "files" / "service_proxy.py"
 
