@@ -14,6 +14,7 @@ log() { echo "setup: $*"; }
 APT_PACKAGES=(
   python3-venv python3-pip git curl openssl ca-certificates openssh-client
   docker.io docker-registry apache2-utils podman catatonit debootstrap wrk chromium
+  libatomic1  # the node binary inside the playwright wheel links it; a stock Debian lacks it
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
