@@ -112,3 +112,12 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict[str, Any] | None = 
     result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
                             env=run_env, check=False)
     return PlaybookRun(result.returncode, result.stdout + result.stderr, time.monotonic() - start)
+
+
+def run_molecule(*args: str, cwd: Path = REPO_ROOT,
+                 timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+    """`molecule ARGS` in cwd; molecule runs ansible-playbook and friends from PATH: the venv's first."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
+    env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
+    return subprocess.run([str(VENV_BIN / "molecule"), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
