@@ -10,8 +10,12 @@ description:
   - Registers an OIDC issuer (e.g. an EKS cluster's) in IAM so roles can trust its service accounts (IRSA).
   - Thumbprints are optional for issuers whose certificate chains to a CA IAM trusts (EKS issuers do);
     give them only where your partition still needs them.
-  - C(state=absent) deletes the provider for I(url), or, without I(url), every provider carrying all
-    of I(match_tags) (teardown after the cluster, whose issuer URL it knew, is gone).
+  - C(state=absent) deletes the provider for I(url), or, without I(url), every provider matching
+    I(url_pattern) and carrying all of I(match_tags) (teardown after the cluster, whose issuer URL it
+    knew, is gone).
+  - Only providers whose ARN matches I(url) (or I(url_pattern)) are read with GetOpenIDConnectProvider:
+    the ARN already names the issuer, and the operator policy allows reading EKS issuers' providers
+    only, so reading another one (a GitHub Actions provider, say) would be denied.
 options:
   url: {description: Issuer URL (https://...)., type: str}
   client_ids: {description: Audiences., type: list, elements: str, default: [sts.amazonaws.com]}
@@ -25,6 +29,11 @@ options:
     description: With state=absent and no url, delete the providers having all these tags.
     type: dict
     default: {}
+  url_pattern:
+    description: With match_tags, only providers whose issuer (host/path, shell-style pattern) matches are
+      read and considered; the default is every EKS cluster issuer.
+    type: str
+    default: oidc.eks.*.amazonaws.com/id/*
   state: {description: present or absent., type: str, choices: [present, absent], default: present}
 extends_documentation_fragment:
   - amazon.aws.common.modules
@@ -45,24 +54,35 @@ arn: {description: Provider ARN (present)., type: str, returned: when state=pres
 deleted: {description: ARNs deleted (absent)., type: list, elements: str, returned: when state=absent}
 """
 
+import fnmatch
+
 try:
     import botocore
 except ImportError:
     pass
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# IAM throttles with error code "Throttling", which AWSRetry retries as is
+# (amazon.aws plugins/module_utils/retries.py, AWSRetry.found).
+RETRY = AWSRetry.jittered_backoff()
+ARN_MARKER = ":oidc-provider/"
 
 
 def host_path(url):
     return url.removeprefix("https://").rstrip("/")
 
 
-def providers(client):
-    """{arn: {url, client_ids, thumbprints, tags}} of every OIDC provider in the account."""
+def providers(client, wanted):
+    """{arn: {url, client_ids, thumbprints, tags}} of the OIDC providers whose issuer (host/path, the part
+    of the ARN after "oidc-provider/") satisfies wanted(); no other provider is read."""
     result = {}
-    for entry in client.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+    for entry in client.list_open_id_connect_providers(aws_retry=True)["OpenIDConnectProviderList"]:
         arn = entry["Arn"]
-        detail = client.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+        if not wanted(arn.partition(ARN_MARKER)[2]):
+            continue
+        detail = client.get_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
         result[arn] = {
             "url": host_path(detail["Url"]),
             "client_ids": detail.get("ClientIDList", []),
@@ -83,7 +103,7 @@ def ensure_present(module, client, existing):
         args = {"Url": "https://" + url, "ClientIDList": params["client_ids"], "Tags": tags}
         if params["thumbprints"]:
             args["ThumbprintList"] = params["thumbprints"]
-        arn = client.create_open_id_connect_provider(**args)["OpenIDConnectProviderArn"]
+        arn = client.create_open_id_connect_provider(aws_retry=True, **args)["OpenIDConnectProviderArn"]
         module.exit_json(changed=True, arn=arn)
 
     arn = found[0]
@@ -92,18 +112,22 @@ def ensure_present(module, client, existing):
     for audience in set(params["client_ids"]) - set(current["client_ids"]):
         changed = True
         if not module.check_mode:
-            client.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=audience)
+            client.add_client_id_to_open_id_connect_provider(
+                aws_retry=True, OpenIDConnectProviderArn=arn, ClientID=audience
+            )
     if params["thumbprints"] and sorted(params["thumbprints"]) != sorted(current["thumbprints"]):
         changed = True
         if not module.check_mode:
             client.update_open_id_connect_provider_thumbprint(
-                OpenIDConnectProviderArn=arn, ThumbprintList=params["thumbprints"]
+                aws_retry=True, OpenIDConnectProviderArn=arn, ThumbprintList=params["thumbprints"]
             )
     missing_tags = [t for t in tags if current["tags"].get(t["Key"]) != t["Value"]]
     if missing_tags:
         changed = True
         if not module.check_mode:
-            client.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=missing_tags)
+            client.tag_open_id_connect_provider(
+                aws_retry=True, OpenIDConnectProviderArn=arn, Tags=missing_tags
+            )
     module.exit_json(changed=changed, arn=arn)
 
 
@@ -118,7 +142,7 @@ def ensure_absent(module, client, existing):
         module.fail_json(msg="state=absent needs url or match_tags (refusing to match every provider).")
     if not module.check_mode:
         for arn in doomed:
-            client.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+            client.delete_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
     module.exit_json(changed=bool(doomed), deleted=doomed)
 
 
@@ -130,14 +154,21 @@ def main():
             "thumbprints": {"type": "list", "elements": "str", "default": []},
             "tags": {"type": "dict", "default": {}},
             "match_tags": {"type": "dict", "default": {}},
+            "url_pattern": {"type": "str", "default": "oidc.eks.*.amazonaws.com/id/*"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         },
         required_if=[["state", "present", ["url"]]],
         supports_check_mode=True,
     )
-    client = module.client("iam")
+    client = module.client("iam", retry_decorator=RETRY)
+    params = module.params
+    if params["url"]:
+        url = host_path(params["url"])
+        wanted = url.__eq__
+    else:
+        wanted = lambda issuer: fnmatch.fnmatchcase(issuer, params["url_pattern"])  # noqa: E731
     try:
-        existing = providers(client)
+        existing = providers(client, wanted)
         if module.params["state"] == "present":
             ensure_present(module, client, existing)
         else:
