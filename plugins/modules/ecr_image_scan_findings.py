@@ -7,8 +7,15 @@ DOCUMENTATION = r"""
 module: ecr_image_scan_findings
 short_description: Wait for the ECR scan of an image and return the finding counts by severity
 description:
-  - Polls DescribeImageScanFindings until the scan is COMPLETE (scan on push starts it) and
-    returns the counts by severity; the caller decides what fails the build.
+  - Polls DescribeImageScanFindings until the image has been scanned and returns the counts by
+    severity; the caller decides what fails the build.
+  - Basic scanning ends as COMPLETE. Enhanced scanning (Amazon Inspector) reports ACTIVE once the image
+    is scanned and monitored, and never COMPLETE; ACTIVE with findings (even none) counts as scanned.
+  - Enhanced findings are counted from their own severities (all pages), basic ones from
+    findingSeverityCounts; the larger count of a severity wins.
+  - IN_PROGRESS, PENDING, an ACTIVE scan without findings yet, and ScanNotFoundException (right after
+    the push) are waited on; every other status (FAILED, UNSUPPORTED_IMAGE, SCAN_ELIGIBILITY_EXPIRED,
+    FINDINGS_UNAVAILABLE, LIMIT_EXCEEDED, IMAGE_ARCHIVED) fails at once.
 options:
   repository:
     description: Repository name.
@@ -33,12 +40,13 @@ EXAMPLES = r"""
   ecr_image_scan_findings:
     repository: banknote
     tag: 1a2b3c4-0123456789ab
+    region: us-east-1
   register: scan
 """
 
 RETURN = r"""
 status:
-  description: Scan status (COMPLETE, or the last status seen).
+  description: Scan status (COMPLETE or ACTIVE when scanned, or the last status seen).
   type: str
   returned: always
 severity_counts:
@@ -48,13 +56,37 @@ severity_counts:
 """
 
 import time
+from collections import Counter
 
 try:
     import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling error codes retried besides AWSRetry's own (RequestLimitExceeded, Throttling, ...).
+THROTTLING = ["ThrottlingException"]
+
+# ImageScanStatus.status values (ECR API reference, ImageScanStatus): COMPLETE = basic scan done,
+# ACTIVE = enhanced (Inspector) scan done and monitored; these two still being set up are waited on.
+SCANNED = ("COMPLETE", "ACTIVE")
+PENDING = ("IN_PROGRESS", "PENDING")
+
+
+def severity_counts(pages):
+    """Findings per severity over every page: findingSeverityCounts (basic scanning), or the enhanced
+    findings' own severities; a severity's larger count wins (each is a lower bound of the truth)."""
+    findings = [page.get("imageScanFindings", {}) for page in pages]
+    counts = dict(findings[0].get("findingSeverityCounts", {}))
+    listed = Counter(finding.get("severity", "UNDEFINED")
+                     for page in findings
+                     for finding in page.get("enhancedFindings", []) + page.get("findings", []))
+    for severity, count in listed.items():
+        counts[severity] = max(counts.get(severity, 0), count)
+    return counts
 
 
 def main():
@@ -67,23 +99,42 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    ecr = module.client("ecr")
+    # Throttling is retried as amazon.aws's modules do (module_utils/retries.py: AWSRetry.jittered_backoff;
+    # RetryingBotoClientWrapper retries the calls made with aws_retry=True). AWSRetry.found knows EC2's
+    # codes only; ECR answers ThrottlingException (the AWS JSON APIs' common error).
+    ecr = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING))
+    request = {"repositoryName": params["repository"], "imageId": {"imageTag": params["tag"]},
+               "maxResults": 1000}
+    image = f"{params['repository']}:{params['tag']}"
     deadline = time.monotonic() + params["wait_timeout"]
-    status = "UNKNOWN"
+    status, description = "UNKNOWN", "no scan yet"
     while True:
         try:
-            result = ecr.describe_image_scan_findings(
-                repositoryName=params["repository"], imageId={"imageTag": params["tag"]})
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-            module.fail_json_aws(error, msg="Cannot read the image's scan findings")
-        status = result.get("imageScanStatus", {}).get("status", "UNKNOWN")
-        if status == "COMPLETE":
-            counts = result.get("imageScanFindings", {}).get("findingSeverityCounts", {})
-            module.exit_json(changed=False, status=status, severity_counts=counts)
-        if status == "FAILED" or time.monotonic() > deadline:
-            module.fail_json(msg=f"ECR scan of {params['repository']}:{params['tag']} ended as {status}: "
-                                 f"{result.get('imageScanStatus', {}).get('description', 'no description')}",
-                             status=status)
+            result = ecr.describe_image_scan_findings(aws_retry=True, **request)
+        except is_boto3_error_code("ScanNotFoundException"):
+            result = None  # scan on push has not registered the scan yet
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:  # pylint: disable=duplicate-except
+            module.fail_json_aws(error, msg=f"Cannot read the scan findings of {image}")
+        if result is not None:
+            status = result.get("imageScanStatus", {}).get("status", "UNKNOWN")
+            description = result.get("imageScanStatus", {}).get("description", "no description")
+            if status in SCANNED and "imageScanFindings" in result:
+                pages = [result]
+                while pages[-1].get("nextToken"):
+                    try:
+                        pages.append(ecr.describe_image_scan_findings(
+                            aws_retry=True, nextToken=pages[-1]["nextToken"], **request))
+                    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+                        module.fail_json_aws(error, msg=f"Cannot read the scan findings of {image}")
+                module.exit_json(changed=False, status=status, severity_counts=severity_counts(pages))
+            if status not in SCANNED + PENDING:
+                module.fail_json(msg=f"The ECR scan of {image} ended as {status} ({description}): "
+                                     "fix the cause in ECR, or turn the gate off with image_scan_gate=false.",
+                                 status=status)
+        if time.monotonic() > deadline:
+            module.fail_json(msg=f"The ECR scan of {image} was still {status} ({description}) after "
+                                 f"{params['wait_timeout']} s: raise image_scan_wait_timeout or look at the "
+                                 "repository's scanning configuration.", status=status)
         time.sleep(5)
 
 

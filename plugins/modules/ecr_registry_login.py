@@ -26,6 +26,7 @@ EXAMPLES = r"""
 - name: Registry login for the project's repository
   ecr_registry_login:
     repository: banknote
+    region: us-east-1
   register: login
   no_log: true
 """
@@ -62,21 +63,29 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling error codes retried besides AWSRetry's own (RequestLimitExceeded, Throttling, ...).
+THROTTLING = ["ThrottlingException"]
 
 
 def main():
     module = AnsibleAWSModule(argument_spec={"repository": {"type": "str", "required": True}},
                               supports_check_mode=True)
     name = module.params["repository"]
-    ecr = module.client("ecr")
+    # Throttling is retried as amazon.aws's modules do (module_utils/retries.py: AWSRetry.jittered_backoff;
+    # RetryingBotoClientWrapper retries the calls made with aws_retry=True). AWSRetry.found knows EC2's
+    # codes only; ECR answers ThrottlingException (the AWS JSON APIs' common error).
+    ecr = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING))
     try:
-        repository = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+        repository = ecr.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
     except is_boto3_error_code("RepositoryNotFoundException"):
         module.fail_json(msg=f"ECR repository {name!r} not found: run playbooks/infra.yml first.")
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg=f"Cannot read ECR repository {name!r}")
     try:
-        data = ecr.get_authorization_token(registryIds=[repository["registryId"]])["authorizationData"][0]
+        token = ecr.get_authorization_token(aws_retry=True, registryIds=[repository["registryId"]])
+        data = token["authorizationData"][0]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg="Cannot get an ECR authorization token")
     username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")

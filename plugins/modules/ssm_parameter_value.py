@@ -12,7 +12,7 @@ description:
     other AWS call of the project does; lookups run in the controller process without it.
 options:
   name:
-    description: Parameter name, e.g. /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64.
+    description: Parameter name, e.g. /aws/service/debian/release/12/latest/amd64.
     type: str
     required: true
 extends_documentation_fragment:
@@ -22,9 +22,10 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
-- name: Current Amazon Linux 2023 AMI
+- name: Current Debian 12 AMI
   ssm_parameter_value:
-    name: /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+    name: /aws/service/debian/release/12/latest/amd64
+    region: us-east-1
   register: ami
 """
 
@@ -41,14 +42,22 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling error codes retried besides AWSRetry's own (RequestLimitExceeded, Throttling, ...).
+THROTTLING = ["ThrottlingException"]
 
 
 def main():
     module = AnsibleAWSModule(argument_spec={"name": {"type": "str", "required": True}},
                               supports_check_mode=True)
     name = module.params["name"]
+    # Throttling is retried as amazon.aws's modules do (module_utils/retries.py: AWSRetry.jittered_backoff;
+    # RetryingBotoClientWrapper retries the calls made with aws_retry=True). AWSRetry.found knows EC2's
+    # codes only; SSM answers ThrottlingException (the AWS JSON APIs' common error).
+    ssm = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING))
     try:
-        parameter = module.client("ssm").get_parameter(Name=name)["Parameter"]
+        parameter = ssm.get_parameter(aws_retry=True, Name=name)["Parameter"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
         module.fail_json_aws(error, msg=f"Cannot read SSM parameter {name}")
     module.exit_json(changed=False, value=parameter["Value"])
