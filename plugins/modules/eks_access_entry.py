@@ -8,8 +8,11 @@ module: eks_access_entry
 short_description: Manage an EKS access entry (authentication mode API or API_AND_CONFIG_MAP)
 description:
   - Creates or deletes the access entry of an IAM principal and associates access policies with
-    cluster scope. An STS assumed-role ARN (what sts get-caller-identity returns for SSO or
-    assumed roles) is resolved to its IAM role ARN, which is what access entries accept.
+    cluster scope.
+  - An STS assumed-role ARN (what sts get-caller-identity returns for SSO or assumed roles) is resolved
+    to the role's IAM ARN, which is what access entries accept. The session ARN drops the role's path
+    (SSO roles live under /aws-reserved/sso.amazonaws.com/[region/]), so the module reads the role with
+    iam:GetRole and fails, saying what to do, when it cannot; it never guesses a path.
 options:
   cluster_name: {description: Cluster name., type: str, required: true}
   principal_arn: {description: IAM user or role ARN, or an STS assumed-role ARN., type: str, required: true}
@@ -50,19 +53,50 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+# EKS (a REST-JSON service) throttles with ThrottlingException, which AWSRetry.found does not list
+# (amazon.aws plugins/module_utils/retries.py) but botocore's own retry table treats as throttling
+# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way. IAM uses "Throttling".
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 ASSUMED_ROLE = re.compile(r"^arn:(?P<partition>[^:]+):sts::(?P<account>\d+):assumed-role/(?P<role>[^/]+)/.+$")
 
 
 def iam_principal(module, arn):
+    """The IAM ARN for an access entry: an STS assumed-role session ARN becomes its role's ARN, path included.
+
+    The session ARN (arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION) drops the role's path, and access
+    entries take the role's own ARN, path included
+    (https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html); IAM Identity Center
+    roles always have one: role/aws-reserved/sso.amazonaws.com/[REGION/]AWSReservedSSO_...
+    (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html).
+    Only IAM knows the path: GetRole takes the name alone, role names being unique in an account.
+    """
     match = ASSUMED_ROLE.match(arn)
     if not match:
         return arn
-    # The role may have a path (SSO roles do): ask IAM for the exact ARN.
     try:
-        return module.client("iam").get_role(RoleName=match["role"])["Role"]["Arn"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
-        return f"arn:{match['partition']}:iam::{match['account']}:role/{match['role']}"
+        role = module.client("iam", retry_decorator=RETRY).get_role(aws_retry=True, RoleName=match["role"])
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(
+            e,
+            msg=(
+                f"Could not read IAM role {match['role']} to learn its path, which its access entry needs: "
+                "allow iam:GetRole on the caller's own role, or give the role's ARN as principal_arn "
+                "(eks_cluster_admin_principal_arn in the eks_cluster role)."
+            ),
+        )
+    return role["Role"]["Arn"]
+
+
+@RETRY
+def cluster_policies(client, cluster, principal):
+    """ARNs of the access policies associated with cluster scope (paginators are not retried by the
+    client wrapper, so the whole listing is: amazon.aws retries.py, RetryingBotoClientWrapper)."""
+    paginator = client.get_paginator("list_associated_access_policies")
+    pages = paginator.paginate(clusterName=cluster, principalArn=principal).build_full_result()
+    policies = pages.get("associatedAccessPolicies", [])
+    return {p["policyArn"] for p in policies if p["accessScope"]["type"] == "cluster"}
 
 
 def main():
@@ -76,11 +110,11 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("eks")
+    client = module.client("eks", retry_decorator=RETRY)
     cluster = module.params["cluster_name"]
     principal = iam_principal(module, module.params["principal_arn"])
     try:
-        client.describe_access_entry(clusterName=cluster, principalArn=principal)
+        client.describe_access_entry(aws_retry=True, clusterName=cluster, principalArn=principal)
         exists = True
     except is_boto3_error_code("ResourceNotFoundException"):
         exists = False
@@ -90,7 +124,7 @@ def main():
     if module.params["state"] == "absent":
         if exists and not module.check_mode:
             try:
-                client.delete_access_entry(clusterName=cluster, principalArn=principal)
+                client.delete_access_entry(aws_retry=True, clusterName=cluster, principalArn=principal)
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
                 module.fail_json_aws(e, msg=f"Could not delete the access entry of {principal}")
         module.exit_json(changed=exists, principal_arn=principal, associated=[])
@@ -99,7 +133,9 @@ def main():
     if not exists and not module.check_mode:
         try:
             extra = {"tags": module.params["tags"]} if module.params["tags"] else {}
-            client.create_access_entry(clusterName=cluster, principalArn=principal, type="STANDARD", **extra)
+            client.create_access_entry(
+                aws_retry=True, clusterName=cluster, principalArn=principal, type="STANDARD", **extra
+            )
         except is_boto3_error_code("ResourceInUseException"):
             pass  # created meanwhile (e.g. the cluster creator's own entry): converge the policies
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
@@ -108,13 +144,7 @@ def main():
     current = set()
     if exists or not module.check_mode:
         try:
-            paginator = client.get_paginator("list_associated_access_policies")
-            for page in paginator.paginate(clusterName=cluster, principalArn=principal):
-                current.update(
-                    p["policyArn"]
-                    for p in page["associatedAccessPolicies"]
-                    if p["accessScope"]["type"] == "cluster"
-                )
+            current = cluster_policies(client, cluster, principal)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg=f"Could not list the access policies of {principal}")
     missing = [arn for arn in module.params["policy_arns"] if arn not in current]
@@ -122,6 +152,7 @@ def main():
         for policy in missing:
             try:
                 client.associate_access_policy(
+                    aws_retry=True,
                     clusterName=cluster,
                     principalArn=principal,
                     policyArn=policy,

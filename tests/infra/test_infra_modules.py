@@ -1,5 +1,6 @@
-"""Logic of the project modules that moto cannot exercise (EMULATOR_GAPS.md): the EKS settings diff and
-the access entry's principal resolution, tested on AWS-shaped DescribeCluster data."""
+"""The EKS settings diff that moto cannot exercise (EMULATOR_GAPS.md), tested on AWS-shaped DescribeCluster
+data. The modules' whole runs against stubbed AWS responses, the access entry's principal resolution
+included, are in tests/modules/."""
 
 import importlib.util
 
@@ -16,7 +17,6 @@ def _load(name):
 
 
 settings = _load("eks_cluster_settings")
-access_entry = _load("eks_access_entry")
 
 
 class Failed(Exception):
@@ -102,44 +102,3 @@ def test_authentication_mode_never_goes_back():
 def test_unknown_log_type_is_refused():
     with pytest.raises(Failed, match="Unknown EKS log types"):
         settings.wanted_updates(FRESH_CLUSTER, {**WANTED, "logging_types": ["api", "kubelet"]}, FakeModule())
-
-
-class FakeIam:
-    def __init__(self, arn=None):
-        self.arn = arn
-
-    def get_role(self, RoleName):  # boto3 names its arguments this way
-        if self.arn is None:
-            raise access_entry.botocore.exceptions.BotoCoreError()
-        return {"Role": {"Arn": self.arn}}
-
-
-class FakeAwsModule:
-    def __init__(self, iam):
-        self.iam = iam
-
-    def client(self, _service):
-        return self.iam
-
-
-@pytest.mark.parametrize(
-    ("caller", "role_arn", "expected"),
-    [
-        # An SSO session: the role has a path, which only IAM knows.
-        (
-            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123/jane",
-            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
-            "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123",
-        ),
-        # IAM not readable: the role ARN without a path.
-        (
-            "arn:aws:sts::111122223333:assumed-role/deployer/ci",
-            None,
-            "arn:aws:iam::111122223333:role/deployer",
-        ),
-        # An IAM user is already an IAM principal.
-        ("arn:aws:iam::111122223333:user/jane", None, "arn:aws:iam::111122223333:user/jane"),
-    ],
-)
-def test_access_entry_principal(caller, role_arn, expected):
-    assert access_entry.iam_principal(FakeAwsModule(FakeIam(role_arn)), caller) == expected
