@@ -2,7 +2,7 @@
 # Starts (or stops) the local services the local target and the tests need, idempotently:
 #   dockerd   the Docker engine (published ports bind to 127.0.0.1 by default)
 #   registry  Debian's docker-registry on 127.0.0.1, TLS + htpasswd, standing in for ECR's endpoint
-#   moto      the AWS API emulator on 127.0.0.1
+#   moto      the AWS API emulator on 127.0.0.1, IAM enforced (local/moto/server.py; profiles in .local/aws/)
 # Usage: scripts/services.sh start|stop|status [dockerd|registry|moto ...]
 # Prints "started NAME" / "stopped NAME" for each change, so callers (Ansible) can report changed.
 # State (pid files, logs, TLS material, htpasswd) lives in $STATE_DIR (default .local/, git-ignored).
@@ -77,13 +77,20 @@ start_registry() {
 }
 
 start_moto() {
-  if pid_alive "$STATE_DIR/moto.pid" && port_open "$MOTO_PORT"; then return 0; fi
-  [ -x "$VENV/bin/moto_server" ] || { echo "moto is missing: run scripts/setup.sh" >&2; exit 1; }
-  # Managed policies (AmazonEKSClusterPolicy, ...) exist in moto only when loaded at start.
-  MOTO_IAM_LOAD_MANAGED_POLICIES=true "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
-    >"$STATE_DIR/moto.log" 2>&1 &
+  if pid_alive "$STATE_DIR/moto.pid" && port_open "$MOTO_PORT"; then
+    [ -s "$STATE_DIR/aws/credentials" ] && return 0
+    echo "the moto on port $MOTO_PORT predates IAM enforcement (no $STATE_DIR/aws/credentials): run $0 stop moto, then start" >&2
+    exit 1
+  fi
+  "$VENV/bin/python" -c 'import moto.server' 2>/dev/null || { echo "moto is missing: run scripts/setup.sh" >&2; exit 1; }
+  # local/moto/server.py: IAM enforced, the operator's profile and every call recorded in $STATE_DIR/aws
+  # (see local/moto/README.md). It writes the credentials file once it serves: wait for that file.
+  rm -f "$STATE_DIR/aws/credentials"
+  # setsid: its own session, so the server outlives the terminal or Ansible task that started it.
+  setsid "$VENV/bin/python" "$ROOT/local/moto/server.py" --port "$MOTO_PORT" --state-dir "$STATE_DIR/aws" \
+    --call-log "$STATE_DIR/aws/calls.jsonl" >"$STATE_DIR/moto.log" 2>&1 &
   echo $! >"$STATE_DIR/moto.pid"
-  wait_for 30 port_open "$MOTO_PORT" || { echo "moto did not start; see $STATE_DIR/moto.log" >&2; exit 1; }
+  wait_for 60 test -s "$STATE_DIR/aws/credentials" || { echo "moto did not start; see $STATE_DIR/moto.log" >&2; exit 1; }
   echo "started moto"
 }
 

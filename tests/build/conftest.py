@@ -13,23 +13,22 @@ import pytest
 from build_helpers import SourceCopy
 
 from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
-from tests.support.moto import moto_server
+from tests.support.moto import MotoServer, moto_server
 
 
 @pytest.fixture(scope="session")
-def build_moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh moto on a free loopback port (never the shared 4566, whose state others use)."""
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
-        yield endpoint
+def build_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """A fresh moto on a free loopback port (never the shared 4566, whose state others use), IAM enforced."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-def build_infra(build_moto_endpoint: str) -> str:
+def build_infra(build_moto: MotoServer) -> MotoServer:
     """playbooks/infra.yml on the test moto: network stack, ECR repository, build-host instance profile."""
-    run = run_playbook("playbooks/infra.yml", extra_vars={"aws_endpoint_url": build_moto_endpoint},
-                       timeout=900)
+    run = run_playbook("playbooks/infra.yml", extra_vars=build_moto.extra_vars, timeout=900)
     assert run.returncode == 0, f"infra.yml failed (the build needs it):\n{run.output[-5000:]}"
-    return build_moto_endpoint
+    return build_moto
 
 
 @pytest.fixture(scope="session")
@@ -38,13 +37,13 @@ def build_record_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def run_build(build_infra: str, trained_model_dir: Path,
+def run_build(build_infra: MotoServer, trained_model_dir: Path,
               build_record_dir: Path) -> Callable[..., PlaybookRun]:
     """Runs playbooks/build.yml; keyword arguments become extra vars (JSON)."""
 
     def run(record: str = "image.json", **extra_vars: object) -> PlaybookRun:
         variables = {
-            "aws_endpoint_url": build_infra,
+            **build_infra.extra_vars,
             "model_dir": str(trained_model_dir),
             "image_record_file": str(build_record_dir / record),
             **extra_vars,

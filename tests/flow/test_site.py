@@ -1,7 +1,8 @@
 """The whole flow on the local target: site.yml from nothing to a verified endpoint, the no-op rerun,
 a partial rerun by tag, and a teardown that leaves nothing behind.
 
-The tests run in order and share one moto of their own (the shared one on 4566 keeps its state). The
+The tests run in order and share one moto of their own (the shared one on 4566 keeps its state), with IAM
+enforced: the playbooks run as banknote-operator holding only docs/operator*.json. The
 local stand-ins (build host container on 127.0.0.1:2222, pods, the Service stand-in on 127.0.0.1:8080)
 are the machine's only ones, so this module starts and ends with a teardown.
 """
@@ -14,7 +15,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
 from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
@@ -28,9 +28,10 @@ PROJECT = "banknote"
 
 @pytest.fixture(scope="module")
 def flow(dataset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
-        extra_vars = {"aws_endpoint_url": endpoint, "training_data": str(dataset_path)}
-        state = {"endpoint": endpoint, "extra_vars": extra_vars}
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as moto:
+        extra_vars = {**moto.extra_vars, "training_data": str(dataset_path)}
+        # call_log: every request of the run (local/moto/README.md), for assertions on what the flow calls.
+        state = {"endpoint": moto.endpoint, "moto": moto, "call_log": moto.call_log, "extra_vars": extra_vars}
         # From nothing: remove whatever earlier work left on this machine's local stand-ins.
         cleanup = run_playbook("playbooks/teardown.yml", extra_vars=extra_vars)
         assert cleanup.returncode == 0, cleanup.explain()
@@ -39,9 +40,8 @@ def flow(dataset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def aws_client(flow: dict, service: str):
-    session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                    region_name="us-east-1")
-    return session.client(service, endpoint_url=flow["endpoint"])
+    """The test's own checks, as moto-admin (the playbooks run as banknote-operator)."""
+    return flow["moto"].client(service)
 
 
 def post_json(url: str, body: object) -> dict:

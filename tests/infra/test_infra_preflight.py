@@ -70,15 +70,11 @@ def test_missing_credentials_on_the_aws_inventory(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [[], ["--tags", "ecr"]], ids=["full", "one-role"])
-def test_aws_target_needs_confirmation(moto_endpoint, extra):
-    # The aws inventory, but its API calls go to moto (whose quota API lacks ec2 and fargate).
-    environment = {
-        "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    overrides = {"aws_environment": environment, "preflight_quota_services_skipped": ["ec2", "fargate"]}
+def test_aws_target_needs_confirmation(moto, extra):
+    # The aws inventory, but its API calls go to moto as the operator (whose quota API lacks ec2 and
+    # fargate); the region comes from the inventory, as on AWS.
+    overrides = {"aws_environment": moto.environment(),
+                 "preflight_quota_services_skipped": ["ec2", "fargate"]}
     run = run_playbook("playbooks/infra.yml", "-e", json.dumps(overrides), *extra, inventory="inventory/aws")
     message = assert_stops_early(run, "rerun with -e confirm_aws_deploy=true")
     assert re.search(r"about \$\d+ per month", message), message

@@ -5,12 +5,14 @@ repository so the project's own `banknote` repository and deploys are left alone
 import json
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from k8s_helpers import run_playbook
 
 from tests.support.ansible import REPO_ROOT
+from tests.support.moto import MotoServer, moto_server
 
 REGISTRY = "127.0.0.1:5443"
 TEST_REPOSITORY = f"{REGISTRY}/banknote-k8s-test"
@@ -41,6 +43,14 @@ def push(local_image: str, tag: str) -> str:
     digest = next(word for line in out.splitlines() if "digest:" in line for word in line.split()
                   if word.startswith("sha256:"))
     return digest
+
+
+@pytest.fixture(scope="session")
+def k8s_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    """A moto of the session's own (never the shared 4566), IAM enforced: playbooks get its extra_vars
+    and run as banknote-operator; the tests' own setup uses k8s_moto.client(...) (moto-admin)."""
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,10 @@ import pytest
 from k8s_helpers import run_playbook
 
 from tests.support.ansible import REPO_ROOT
+from tests.support.moto import MotoServer
 
 sys.path.insert(0, str(REPO_ROOT / "plugins" / "modules"))
 import eks_token
-
-MOTO = {"endpoint_url": "http://127.0.0.1:4566", "region_name": "us-east-1",
-        "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 def decode(token: str) -> str:
@@ -52,9 +50,9 @@ def test_the_cluster_header_does_not_leak_into_other_calls():
 
 
 @pytest.fixture
-def moto_cluster():
+def moto_cluster(k8s_moto: MotoServer):
     name = f"k8s-test-{uuid.uuid4().hex[:8]}"
-    eks = boto3.client("eks", **MOTO)
+    eks = k8s_moto.client("eks")
     eks.create_cluster(name=name, roleArn="arn:aws:iam::123456789012:role/test",
                        resourcesVpcConfig={"subnetIds": []})
     yield eks.describe_cluster(name=name)["cluster"]
@@ -62,8 +60,8 @@ def moto_cluster():
 
 
 @pytest.mark.ansible
-def test_cluster_auth_reads_endpoint_and_ca_and_mints_a_hidden_token(tmp_path: Path,
-                                                                      moto_cluster: dict):
+def test_cluster_auth_reads_endpoint_and_ca_and_mints_a_hidden_token(tmp_path: Path, moto_cluster: dict,
+                                                                      k8s_moto: MotoServer):
     playbook = tmp_path / "auth.yml"
     playbook.write_text(json.dumps([{
         "name": "cluster-auth", "hosts": "control", "gather_facts": False,
@@ -76,7 +74,7 @@ def test_cluster_auth_reads_endpoint_and_ca_and_mints_a_hidden_token(tmp_path: P
                                                        "CA={{ k8s_app_api.ca_cert }}"}},
         ],
     }]))
-    run = run_playbook(str(playbook), extra_vars={"project_name": moto_cluster["name"],
+    run = run_playbook(str(playbook), extra_vars={**k8s_moto.extra_vars, "project_name": moto_cluster["name"],
                                                   "k8s_app_cluster_auth": "eks",
                                                   "k8s_app_manifest_dir": str(tmp_path / "manifests")},
                        timeout=300)
@@ -91,7 +89,7 @@ def test_cluster_auth_reads_endpoint_and_ca_and_mints_a_hidden_token(tmp_path: P
 
 
 @pytest.mark.ansible
-def test_cluster_auth_fails_clearly_without_the_cluster(tmp_path: Path):
+def test_cluster_auth_fails_clearly_without_the_cluster(tmp_path: Path, k8s_moto: MotoServer):
     playbook = tmp_path / "auth.yml"
     playbook.write_text(json.dumps([{
         "name": "cluster-auth", "hosts": "control", "gather_facts": False,
@@ -100,13 +98,15 @@ def test_cluster_auth_fails_clearly_without_the_cluster(tmp_path: Path):
                                                                     "tasks_from": "cluster-auth"}}],
     }]))
     missing = f"k8s-test-missing-{uuid.uuid4().hex[:8]}"
-    run = run_playbook(str(playbook), extra_vars={"project_name": missing, "k8s_app_cluster_auth": "eks",
+    run = run_playbook(str(playbook), extra_vars={**k8s_moto.extra_vars, "project_name": missing,
+                                                  "k8s_app_cluster_auth": "eks",
                                                   "k8s_app_manifest_dir": str(tmp_path / "manifests")},
                        timeout=300)
     assert run.returncode != 0
     assert f"EKS cluster {missing} is missing or not ACTIVE" in run.output
     # A teardown carries on instead.
-    run = run_playbook(str(playbook), extra_vars={"project_name": missing, "k8s_app_cluster_auth": "eks",
+    run = run_playbook(str(playbook), extra_vars={**k8s_moto.extra_vars, "project_name": missing,
+                                                  "k8s_app_cluster_auth": "eks",
                                                   "k8s_app_cluster_required": False,
                                                   "k8s_app_manifest_dir": str(tmp_path / "manifests")},
                        timeout=300)

@@ -10,17 +10,15 @@ import json
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
 from k8s_helpers import run_playbook
 
 from tests.support.ansible import REPO_ROOT
+from tests.support.moto import MotoServer
 
 pytestmark = pytest.mark.ansible
 
-MOTO = {"endpoint_url": "http://127.0.0.1:4566", "region_name": "us-east-1",
-        "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 VPC_TEMPLATE = {
     "Resources": {"Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.99.0.0/16"}}},
     "Outputs": {"VpcId": {"Value": {"Ref": "Vpc"}}},
@@ -28,11 +26,11 @@ VPC_TEMPLATE = {
 
 
 @pytest.fixture
-def moto_role_and_stack():
+def moto_role_and_stack(k8s_moto: MotoServer):
     """An IRSA-named role and a stack with a VpcId output, under unique names, removed afterwards."""
     name = f"k8s-test-{uuid.uuid4().hex[:8]}"
-    iam = boto3.client("iam", **MOTO)
-    cfn = boto3.client("cloudformation", **MOTO)
+    iam = k8s_moto.client("iam")
+    cfn = k8s_moto.client("cloudformation")
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
                                                                                "Statement": []}))
     cfn.create_stack(StackName=name, TemplateBody=json.dumps(VPC_TEMPLATE))
@@ -43,17 +41,19 @@ def moto_role_and_stack():
     iam.delete_role(RoleName=name)
 
 
-def render(tmp_path: Path, inventory: str = "inventory/local", **extra) -> tuple:
+def render(tmp_path: Path, inventory: str = "inventory/local", moto: MotoServer | None = None,
+           **extra) -> tuple:
     values_dir = tmp_path / "helm"
     run = run_playbook("playbooks/deploy.yml", "--tags", "lb_controller", extra_vars={
-        "lb_controller_apply": False, "k8s_app_cluster_auth": "none",
+        **(moto.extra_vars if moto else {}), "lb_controller_apply": False, "k8s_app_cluster_auth": "none",
         "lb_controller_values_dir": str(values_dir), **extra,
     }, inventory=inventory, timeout=300)
     return run, values_dir
 
 
-def test_values_carry_cluster_region_vpc_and_irsa_role(tmp_path: Path, moto_role_and_stack: dict):
-    run, values_dir = render(tmp_path, lb_controller_role_name=moto_role_and_stack["name"],
+def test_values_carry_cluster_region_vpc_and_irsa_role(tmp_path: Path, moto_role_and_stack: dict,
+                                                       k8s_moto: MotoServer):
+    run, values_dir = render(tmp_path, moto=k8s_moto, lb_controller_role_name=moto_role_and_stack["name"],
                              lb_controller_network_stack_name=moto_role_and_stack["name"])
     assert run.returncode == 0, run.explain()
     values = yaml.safe_load((values_dir / "aws-load-balancer-controller-values.yaml").read_text())
@@ -90,9 +90,9 @@ def test_chart_versions_are_pinned():
     assert defaults["lb_controller_chart_repo_url"] == "https://aws.github.io/eks-charts"
 
 
-def test_missing_role_stops_with_an_actionable_message(tmp_path: Path):
+def test_missing_role_stops_with_an_actionable_message(tmp_path: Path, k8s_moto: MotoServer):
     missing = f"k8s-test-missing-{uuid.uuid4().hex[:8]}"
-    run, values_dir = render(tmp_path, lb_controller_role_name=missing,
+    run, values_dir = render(tmp_path, moto=k8s_moto, lb_controller_role_name=missing,
                              lb_controller_network_stack_name=missing)
     assert run.returncode != 0
     assert run.recap.get("failed") == 1
@@ -101,9 +101,9 @@ def test_missing_role_stops_with_an_actionable_message(tmp_path: Path):
     assert not values_dir.exists()
 
 
-def test_helm_tasks_are_skipped_without_an_api_server(tmp_path: Path):
+def test_helm_tasks_are_skipped_without_an_api_server(tmp_path: Path, k8s_moto: MotoServer):
     arn = "arn:aws:iam::123456789012:role/banknote-lb-controller"
-    run, _ = render(tmp_path, lb_controller_role_arn=arn, lb_controller_vpc_id="vpc-0abc")
+    run, _ = render(tmp_path, moto=k8s_moto, lb_controller_role_arn=arn, lb_controller_vpc_id="vpc-0abc")
     assert run.returncode == 0, run.explain()
     for task in ("Install the AWS Load Balancer Controller", "Install the metrics server"):
         after = run.output.split(f"TASK [lb_controller : {task}]", 1)[1]

@@ -89,6 +89,12 @@ class PlaybookRun:
                 f"{self.output[-6000:]}")
 
 
+# Where AWS credentials and the region could come from outside the inventory. run_playbook drops them, so
+# that a playbook gets both only from the inventory (aws_environment, region:), as on the aws target: a
+# task that forgets `region:` fails with NoRegionError here too.
+AWS_AMBIENT = ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID",
+               "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
 # ansible.cfg settings that make each result one JSON line (what PlaybookRun.failure_messages reads).
 JSON_RESULTS = {"callback_result_format": "json"}
 
@@ -99,10 +105,11 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict[str, Any] | None = 
     """ansible-playbook with the project's ansible.cfg; extra vars as JSON (they win over everything).
 
     env: the environment to run in (default: this process's); its ANSIBLE_* variables are dropped so
-    that ansible.cfg decides, overridden only by `config` (ansible.cfg keys, e.g. JSON_RESULTS).
+    that ansible.cfg decides, overridden only by `config` (ansible.cfg keys, e.g. JSON_RESULTS); and
+    so are AWS_AMBIENT: credentials and region come from the inventory only.
     """
     base = os.environ if env is None else env
-    run_env = {k: v for k, v in base.items() if not k.startswith("ANSIBLE_")}
+    run_env = {k: v for k, v in base.items() if not k.startswith("ANSIBLE_") and k not in AWS_AMBIENT}
     run_env.update(ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", PATH=f"{VENV_BIN}:{run_env.get('PATH', '')}")
     run_env.update({f"ANSIBLE_{key.upper()}": value for key, value in (config or {}).items()})
     command = [str(VENV_BIN / "ansible-playbook"), "-i", inventory, playbook, *args]
@@ -117,7 +124,8 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict[str, Any] | None = 
 def run_molecule(*args: str, cwd: Path = REPO_ROOT,
                  timeout: float = 1200) -> subprocess.CompletedProcess[str]:
     """`molecule ARGS` in cwd; molecule runs ansible-playbook and friends from PATH: the venv's first."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "MOLECULE_"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ANSIBLE_", "MOLECULE_")) and k not in AWS_AMBIENT}
     env["PATH"] = f"{VENV_BIN}:{env.get('PATH', '')}"
     return subprocess.run([str(VENV_BIN / "molecule"), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)

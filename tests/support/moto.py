@@ -1,32 +1,91 @@
-"""A moto server of the test session's own on a free 127.0.0.1 port (never the shared one on 4566)."""
+"""A moto server of the test session's own on a free 127.0.0.1 port (never the shared one on 4566).
 
-import os
+It is the launcher the local target uses (local/moto/server.py): IAM enforced, the playbooks run as the
+IAM user `banknote-operator` holding only docs/operator*.json, every request in a call log. The tests'
+own setup and checks use the `moto-admin` profile (AdministratorAccess).
+"""
+
+import configparser
+import json
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tests.support.ansible import VENV_BIN
-from tests.support.network import free_port, port_open
+import boto3
+
+from tests.support.ansible import REPO_ROOT, VENV_BIN
+from tests.support.network import free_port
+
+LAUNCHER = REPO_ROOT / "local" / "moto" / "server.py"
+OPERATOR = "banknote-operator"
+ADMIN = "moto-admin"
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    endpoint: str
+    credentials_file: Path
+    config_file: Path
+    call_log: Path
+
+    def __str__(self) -> str:
+        return self.endpoint
+
+    @property
+    def extra_vars(self) -> dict[str, str]:
+        """What points the local inventory at this server (-e): endpoint, credentials and config files."""
+        return {"aws_endpoint_url": self.endpoint,
+                "aws_shared_credentials_file": str(self.credentials_file),
+                "aws_config_file": str(self.config_file)}
+
+    def keys(self, profile: str = ADMIN) -> dict[str, str]:
+        """aws_access_key_id / aws_secret_access_key of a profile (boto3 Session keyword arguments)."""
+        credentials = configparser.ConfigParser()
+        credentials.read(self.credentials_file)
+        return {key: credentials[profile][key] for key in ("aws_access_key_id", "aws_secret_access_key")}
+
+    def environment(self, profile: str = OPERATOR) -> dict[str, str]:
+        """Environment variables that point botocore at this server as `profile` (no region)."""
+        return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials_file),
+                "AWS_CONFIG_FILE": str(self.config_file), "AWS_PROFILE": profile}
+
+    def client(self, service: str, profile: str = ADMIN, region: str = REGION) -> Any:
+        """A boto3 client on this server; the admin's by default (tests' own setup and checks)."""
+        session = boto3.session.Session(region_name=region, **self.keys(profile))
+        return session.client(service, endpoint_url=self.endpoint)
+
+    def calls(self) -> list[dict[str, Any]]:
+        """The call log so far: one dict per request (fields in local/moto/README.md)."""
+        return [json.loads(line) for line in self.call_log.read_text().splitlines() if line]
 
 
 @contextmanager
-def moto_server(log_path: Path, start_timeout: float = 60) -> Iterator[str]:
-    """Starts moto with the AWS managed policies loaded; yields its endpoint URL; stops it by PID."""
+def moto_server(log_path: Path, start_timeout: float = 60) -> Iterator[MotoServer]:
+    """Starts the launcher; yields the server once its profiles are written; stops it by PID.
+
+    log_path: the server's output; its credentials, config and call log go next to it."""
     port = free_port()
-    env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+    state_dir = log_path.parent / "aws"
+    server = MotoServer(endpoint=f"http://127.0.0.1:{port}", credentials_file=state_dir / "credentials",
+                        config_file=state_dir / "config", call_log=log_path.parent / "calls.jsonl")
     with log_path.open("w") as log:
-        process = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                                   stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        process = subprocess.Popen([str(VENV_BIN / "python"), str(LAUNCHER), "--port", str(port),
+                                    "--state-dir", str(state_dir), "--call-log", str(server.call_log)],
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + start_timeout
-        while not port_open(port):
+        # The launcher writes the credentials file only once it serves.
+        while not server.credentials_file.is_file():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"moto did not start on 127.0.0.1:{port}; see {log_path}")
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         process.send_signal(signal.SIGTERM)
         try:

@@ -1,0 +1,244 @@
+"""moto on 127.0.0.1 with IAM enforced, an operator set up as an AWS admin would, and every call recorded.
+
+    .venv/bin/python local/moto/server.py --port 4566 --state-dir .local/aws --call-log .local/aws/calls.jsonl
+
+Before it serves, the launcher does what an AWS administrator does once for a real account:
+- every docs/bootstrap/*.json becomes a customer managed policy named after the file (ACCOUNT_ID replaced);
+- IAM user `banknote-operator` gets every docs/operator*.json as a managed policy of the same name, with
+  ACCOUNT_ID replaced and every Resource widened to "*" (moto checks each request against Resource "*"
+  only, so a statement scoped to ARNs would never match; the scoping is checked from the call log);
+- IAM user `moto-admin` gets AdministratorAccess, for the tests' own setup and checks.
+Then it serves with every request checked against the caller's policies (moto's
+INITIAL_NO_AUTH_ACTION_COUNT mechanism, at 0), and only then writes the profiles `banknote-operator` and
+`moto-admin` to STATE_DIR/credentials (mode 0600) and a config without a region to STATE_DIR/config:
+a caller waits for those files. SIGTERM or SIGINT stops it.
+
+Where this differs from moto's own server: signatures are not checked (moto 5.2.5 rejects correctly
+signed EKS REST calls with SignatureDoesNotMatch), but the access key still selects the IAM user whose
+policies are enforced, and an unknown key is refused. /moto-api/ (reset, reset-auth ...) is refused:
+nothing may switch enforcement off or wipe the state behind a run's back.
+
+Every request is one JSON line in the call log (format in local/moto/README.md).
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+# Read by moto at import and at backend creation: the AWS managed policies (AmazonEKSClusterPolicy ...)
+# exist only when loaded at start.
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+
+from moto import settings
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import AccessDeniedError, JsonRESTError
+from moto.iam.access_control import IAMRequestBase
+from moto.iam.models import iam_backends
+from moto.server import ThreadedMotoServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OPERATOR = "banknote-operator"
+ADMIN = "moto-admin"
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+FORM = "application/x-www-form-urlencoded"
+
+
+def widened(document: dict) -> dict:
+    """The policy with every Resource "*" (moto matches nothing else); Actions and Conditions unchanged.
+
+    A Deny with a Condition is dropped: moto cannot evaluate the condition (it passes whatever keys it
+    lacks), so it would deny unconditionally what AWS denies only when the condition holds."""
+    statements = document["Statement"]
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [{**statement, "Resource": "*"} if "Resource" in statement else statement
+            for statement in statements
+            if not (statement["Effect"] == "Deny" and "Condition" in statement)]
+    return {**document, "Statement": kept}
+
+
+def policy_text(path: Path, account_id: str) -> str:
+    return path.read_text().replace("ACCOUNT_ID", account_id)
+
+
+def bootstrap(repo_root: Path) -> dict[str, tuple[str, str]]:
+    """Users, policies and access keys, straight in moto's IAM backend; returns {profile: (key, secret)}."""
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    for path in sorted((repo_root / "docs" / "bootstrap").glob("*.json")):
+        iam.create_policy(description=f"{path.name} (as an admin creates it)", path="/",
+                          policy_document=policy_text(path, DEFAULT_ACCOUNT_ID), policy_name=path.stem,
+                          tags=[])
+    operator_policies = sorted((repo_root / "docs").glob("operator*.json"))
+    if not operator_policies:
+        sys.exit(f"no docs/operator*.json under {repo_root}: pass --repo-root")
+    iam.create_user(region_name="us-east-1", user_name=OPERATOR)
+    for path in operator_policies:
+        document = widened(json.loads(policy_text(path, DEFAULT_ACCOUNT_ID)))
+        policy = iam.create_policy(description=f"{path.name}, resources widened to * for moto", path="/",
+                                   policy_document=json.dumps(document), policy_name=path.stem, tags=[])
+        iam.attach_user_policy(policy.arn, OPERATOR)
+    iam.create_user(region_name="us-east-1", user_name=ADMIN)
+    iam.attach_user_policy(ADMIN_POLICY, ADMIN)
+    keys = {}
+    for user in (OPERATOR, ADMIN):
+        key = iam.create_access_key(user)
+        keys[user] = (key.access_key_id, key.secret_access_key)
+    return keys
+
+
+def user_of(access_key_id: str | None) -> str | None:
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    for user in list(iam.users.values()):
+        if any(key.access_key_id == access_key_id for key in user.access_keys):
+            return user.name
+    return None
+
+
+class CallLog:
+    """One JSON object a line; requests arrive on several threads."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("w", buffering=1)  # this server's calls only
+        self._lock = threading.Lock()
+        self.current = threading.local()
+
+    def write(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._file.write(json.dumps(entry) + "\n")
+        self.current.recorded = True
+
+
+def credential_scope(authorization: str) -> list[str]:
+    """[key id, date, region, service, aws4_request] from a SigV4 Authorization header, or []."""
+    scope = authorization.partition("Credential=")[2].partition(",")[0]
+    return scope.split("/") if scope.count("/") == 4 else []
+
+
+def install_hooks(call_log: CallLog) -> None:
+    # The access key still has to be a moto IAM user's (create_access_key in IAMRequestBase.__init__),
+    # whose policies check_action_permitted enforces; only the signature comparison goes.
+    IAMRequestBase.check_signature = lambda self: None
+    authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+
+    def recorded(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        scope = credential_scope(self.headers.get("Authorization", ""))
+        form = self.headers.get("Content-Type", "").startswith(FORM)
+        entry = {
+            "time": time.time(),
+            "service": scope[3] if scope else None,
+            "action": self._get_action(),
+            "region": scope[2] if scope else self.region,
+            "access_key_id": scope[0] if scope else None,
+            "user": user_of(scope[0]) if scope else None,
+            "method": self.method,
+            "path": self.path,
+            # Form-encoded (query protocol): moto's parsed parameters. Otherwise the URL's query only
+            # (moto falls back to the request headers there, which do not belong in a log).
+            "querystring": dict(self.querystring) if form else parse_qs(self.parsed_url.query),
+            "body": "" if form else (self.body if isinstance(self.body, str) else ""),
+        }
+        try:
+            authorize(self, iam_request_cls, resource)
+        except AccessDeniedError as denied:
+            call_log.write({**entry, "allowed": False})
+            if form:
+                raise
+            # moto answers XML, which JSON and REST-JSON clients (EKS, ECR, SSM) cannot parse (they
+            # report a bare "403"); AWS answers them AccessDeniedException as JSON.
+            error = JsonRESTError("AccessDeniedException", denied.message)
+            error.code = 403
+            raise error from denied
+        except Exception:
+            call_log.write({**entry, "allowed": False})
+            raise
+        call_log.write({**entry, "allowed": True})
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = recorded
+
+
+def guarded(app: Any, call_log: CallLog) -> Any:
+    """WSGI wrapper: refuses /moto-api/, and records a request that never reached the IAM check."""
+
+    def application(environ: dict, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        call_log.current.recorded = False
+        if path.startswith("/moto-api"):
+            start_response("403 Forbidden", [("Content-Type", "text/plain")])
+            return [b"moto-api is disabled: IAM is enforced on this server\n"]
+        result = list(app(environ, start_response))
+        if not call_log.current.recorded:
+            scope = credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            target = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+            call_log.write({
+                "time": time.time(), "service": scope[3] if scope else None,
+                "action": (query.get("Action") or [target])[0] or None,
+                "region": scope[2] if scope else None, "access_key_id": scope[0] if scope else None,
+                "user": user_of(scope[0]) if scope else None, "method": environ.get("REQUEST_METHOD"),
+                "path": path, "querystring": query, "body": "",
+                # Not checked by moto's IAM enforcement: reported as not allowed so that it shows.
+                "allowed": False,
+            })
+        return result
+
+    return application
+
+
+def write_profiles(state_dir: Path, keys: dict[str, tuple[str, str]]) -> None:
+    credentials = "".join(f"[{profile}]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n\n"
+                          for profile, (key, secret) in keys.items())
+    # No region on purpose: the playbooks pass region: from the inventory, as on AWS.
+    config = "# moto's profiles. No region: every task passes region: from the inventory.\n" + "".join(
+        f"[profile {profile}]\n\n" for profile in keys)
+    for name, text in (("config", config), ("credentials", credentials)):
+        temporary = state_dir / f".{name}.tmp"
+        temporary.write_text(text)
+        temporary.chmod(0o600)
+        temporary.replace(state_dir / name)  # credentials last: its presence means ready
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True,
+                        help="where the credentials and config files are written once serving")
+    parser.add_argument("--call-log", type=Path, required=True, help="JSON lines, one per request")
+    parser.add_argument("--repo-root", type=Path, default=REPO_ROOT, help="where docs/ is read")
+    args = parser.parse_args()
+
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("credentials", "config"):
+        (args.state_dir / name).unlink(missing_ok=True)  # a caller must not read the last run's keys
+    keys = bootstrap(args.repo_root)
+    call_log = CallLog(args.call_log)
+    install_hooks(call_log)
+    # From the first request on, every request is checked against its caller's IAM policies.
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    ActionAuthenticatorMixin.request_count = 0
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
+    server.start()
+    # The WSGI app is moto's DomainDispatcherApplication; wrapped before any client has credentials.
+    assert server._server is not None
+    server._server.app = guarded(server._server.app, call_log)
+    write_profiles(args.state_dir, keys)
+    print(f"moto serving on http://127.0.0.1:{args.port} with IAM enforced; profiles in {args.state_dir}",
+          flush=True)
+
+    stopped = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopped.set())
+    stopped.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
