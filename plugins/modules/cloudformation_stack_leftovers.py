@@ -47,12 +47,17 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# CloudFormation and EC2 throttle with error codes AWSRetry retries as they are ("Throttling",
+# "RequestLimitExceeded": amazon.aws plugins/module_utils/retries.py, AWSRetry.found).
+RETRY = AWSRetry.jittered_backoff()
 
 
 def stack_resources(cfn, name):
     """{resource type: [physical ids]} of the stack; {} if it does not exist."""
     try:
-        resources = cfn.describe_stack_resources(StackName=name)["StackResources"]
+        resources = cfn.describe_stack_resources(aws_retry=True, StackName=name)["StackResources"]
     except is_boto3_error_code("ValidationError"):  # "Stack with id ... does not exist"
         return {}
     by_type = {}
@@ -66,7 +71,7 @@ def nat_gateways(ec2, module, ids, deleted):
     live = (
         [
             n["NatGatewayId"]
-            for n in ec2.describe_nat_gateways(NatGatewayIds=ids)["NatGateways"]
+            for n in ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=ids)["NatGateways"]
             if n["State"] not in ("deleted", "deleting")
         ]
         if ids
@@ -76,11 +81,12 @@ def nat_gateways(ec2, module, ids, deleted):
         deleted.extend(live)
         return
     for nat in live:
-        ec2.delete_nat_gateway(NatGatewayId=nat)
+        ec2.delete_nat_gateway(aws_retry=True, NatGatewayId=nat)
         deleted.append(nat)
     deadline = time.time() + 600
     while live and time.time() < deadline:
-        states = {n["State"] for n in ec2.describe_nat_gateways(NatGatewayIds=live)["NatGateways"]}
+        gateways = ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=live)["NatGateways"]
+        states = {n["State"] for n in gateways}
         if states <= {"deleted"}:
             return
         time.sleep(5)
@@ -89,30 +95,32 @@ def nat_gateways(ec2, module, ids, deleted):
 def elastic_ips(ec2, module, public_ips, deleted):
     # CloudFormation's physical id of an EIP is its public address.
     for ip in public_ips:
-        for address in ec2.describe_addresses(Filters=[{"Name": "public-ip", "Values": [ip]}])["Addresses"]:
+        found = ec2.describe_addresses(aws_retry=True, Filters=[{"Name": "public-ip", "Values": [ip]}])
+        for address in found["Addresses"]:
             deleted.append(ip)
             if not module.check_mode:
-                ec2.release_address(AllocationId=address["AllocationId"])
+                ec2.release_address(aws_retry=True, AllocationId=address["AllocationId"])
 
 
 def internet_gateways(ec2, module, ids, deleted):
     for igw in ids:
         try:
-            gateway = ec2.describe_internet_gateways(InternetGatewayIds=[igw])["InternetGateways"][0]
+            found = ec2.describe_internet_gateways(aws_retry=True, InternetGatewayIds=[igw])
+            gateway = found["InternetGateways"][0]
         except is_boto3_error_code("InvalidInternetGatewayID.NotFound"):
             continue
         deleted.append(igw)
         if module.check_mode:
             continue
         for attachment in gateway.get("Attachments", []):
-            ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=attachment["VpcId"])
-        ec2.delete_internet_gateway(InternetGatewayId=igw)
+            ec2.detach_internet_gateway(aws_retry=True, InternetGatewayId=igw, VpcId=attachment["VpcId"])
+        ec2.delete_internet_gateway(aws_retry=True, InternetGatewayId=igw)
 
 
 def route_tables(ec2, module, ids, deleted):
     for rtb in ids:
         try:
-            table = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"][0]
+            table = ec2.describe_route_tables(aws_retry=True, RouteTableIds=[rtb])["RouteTables"][0]
         except is_boto3_error_code("InvalidRouteTableID.NotFound"):
             continue
         deleted.append(rtb)
@@ -120,16 +128,17 @@ def route_tables(ec2, module, ids, deleted):
             continue
         for association in table.get("Associations", []):
             if not association.get("Main"):
-                ec2.disassociate_route_table(AssociationId=association["RouteTableAssociationId"])
-        ec2.delete_route_table(RouteTableId=rtb)
+                association_id = association["RouteTableAssociationId"]
+                ec2.disassociate_route_table(aws_retry=True, AssociationId=association_id)
+        ec2.delete_route_table(aws_retry=True, RouteTableId=rtb)
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec={"stack_name": {"type": "str", "required": True}}, supports_check_mode=True
     )
-    cfn = module.client("cloudformation")
-    ec2 = module.client("ec2")
+    cfn = module.client("cloudformation", retry_decorator=RETRY)
+    ec2 = module.client("ec2", retry_decorator=RETRY)
     deleted = []
     try:
         resources = stack_resources(cfn, module.params["stack_name"])

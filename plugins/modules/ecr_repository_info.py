@@ -39,15 +39,22 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# ECR throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
+# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
+# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec={"name": {"type": "str", "required": True}}, supports_check_mode=True
     )
-    client = module.client("ecr")
+    client = module.client("ecr", retry_decorator=RETRY)
     try:
-        repository = client.describe_repositories(repositoryNames=[module.params["name"]])["repositories"][0]
+        found = client.describe_repositories(aws_retry=True, repositoryNames=[module.params["name"]])
+        repository = found["repositories"][0]
     except is_boto3_error_code("RepositoryNotFoundException"):
         module.exit_json(changed=False, exists=False, repository={})
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except

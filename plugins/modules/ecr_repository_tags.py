@@ -37,6 +37,12 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# ECR throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
+# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
+# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 
 
 def main():
@@ -48,11 +54,12 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("ecr")
+    client = module.client("ecr", retry_decorator=RETRY)
     name = module.params["name"]
     wanted = {k: str(v) for k, v in module.params["tags"].items()}
     try:
-        arn = client.describe_repositories(repositoryNames=[name])["repositories"][0]["repositoryArn"]
+        found = client.describe_repositories(aws_retry=True, repositoryNames=[name])
+        arn = found["repositories"][0]["repositoryArn"]
     except is_boto3_error_code("RepositoryNotFoundException"):
         if module.check_mode:  # the repository task before this one would create it
             module.exit_json(changed=True, tags=wanted)
@@ -60,16 +67,16 @@ def main():
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Could not describe ECR repository {name}")
     try:
-        current = {
-            t["Key"]: t["Value"] for t in client.list_tags_for_resource(resourceArn=arn).get("tags", [])
-        }
+        listed = client.list_tags_for_resource(aws_retry=True, resourceArn=arn).get("tags", [])
+        current = {t["Key"]: t["Value"] for t in listed}
         to_set = {k: v for k, v in wanted.items() if current.get(k) != v}
         to_remove = sorted(set(current) - set(wanted)) if module.params["purge_tags"] else []
         if not module.check_mode:
             if to_set:
-                client.tag_resource(resourceArn=arn, tags=[{"Key": k, "Value": v} for k, v in to_set.items()])
+                tags = [{"Key": k, "Value": v} for k, v in to_set.items()]
+                client.tag_resource(aws_retry=True, resourceArn=arn, tags=tags)
             if to_remove:
-                client.untag_resource(resourceArn=arn, tagKeys=to_remove)
+                client.untag_resource(aws_retry=True, resourceArn=arn, tagKeys=to_remove)
             current = {**{k: v for k, v in current.items() if k not in to_remove}, **to_set}
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not tag ECR repository {name}")

@@ -41,15 +41,21 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# EKS throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
+# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
+# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 
 
 def main():
     module = AnsibleAWSModule(
         argument_spec={"name": {"type": "str", "required": True}}, supports_check_mode=True
     )
-    client = module.client("eks")
+    client = module.client("eks", retry_decorator=RETRY)
     try:
-        cluster = client.describe_cluster(name=module.params["name"])["cluster"]
+        cluster = client.describe_cluster(aws_retry=True, name=module.params["name"])["cluster"]
     except is_boto3_error_code("ResourceNotFoundException"):
         module.exit_json(changed=False, exists=False, cluster={}, oidc_issuer=None)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except

@@ -62,6 +62,12 @@ except ImportError:
     pass
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# EKS throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
+# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
+# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
@@ -69,7 +75,7 @@ AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
 
 def describe(client, module):
     try:
-        return client.describe_cluster(name=module.params["name"])["cluster"]
+        return client.describe_cluster(aws_retry=True, name=module.params["name"])["cluster"]
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not describe EKS cluster {module.params['name']}")
 
@@ -133,7 +139,7 @@ def wait_for_update(client, module, update_id):
     name = module.params["name"]
     deadline = time.time() + module.params["wait_timeout"]
     while True:
-        update = client.describe_update(name=name, updateId=update_id)["update"]
+        update = client.describe_update(aws_retry=True, name=name, updateId=update_id)["update"]
         if update["status"] == "Successful":
             return
         if update["status"] in ("Failed", "Cancelled"):
@@ -162,14 +168,14 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("eks")
+    client = module.client("eks", retry_decorator=RETRY)
     updates = wanted_updates(describe(client, module), module.params, module)
     kinds = [kind for kind, _ in updates]
     if module.check_mode or not updates:
         module.exit_json(changed=bool(updates), updates=kinds)
     for kind, arguments in updates:
         try:
-            response = client.update_cluster_config(name=module.params["name"], **arguments)
+            response = client.update_cluster_config(aws_retry=True, name=module.params["name"], **arguments)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg=f"Could not update {kind} of EKS cluster {module.params['name']}")
         update_id = response.get("update", {}).get("id")

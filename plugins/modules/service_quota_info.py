@@ -54,6 +54,11 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Service Quotas throttles with TooManyRequestsException, which AWSRetry retries as is
+# (amazon.aws plugins/module_utils/retries.py, AWSRetry.found).
+RETRY = AWSRetry.jittered_backoff()
 
 
 def read_quota(client, service_code, quota_code):
@@ -62,7 +67,7 @@ def read_quota(client, service_code, quota_code):
     errors = []
     for call in (client.get_service_quota, client.get_aws_default_service_quota):
         try:
-            quota = call(ServiceCode=service_code, QuotaCode=quota_code)["Quota"]
+            quota = call(aws_retry=True, ServiceCode=service_code, QuotaCode=quota_code)["Quota"]
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             errors.append(str(e))
             continue
@@ -87,7 +92,7 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("service-quotas")
+    client = module.client("service-quotas", retry_decorator=RETRY)
     quotas = [read_quota(client, q["service_code"], q["quota_code"]) for q in module.params["quotas"]]
     module.exit_json(changed=False, quotas=quotas)
 
