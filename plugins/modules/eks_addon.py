@@ -52,11 +52,17 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# EKS throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
+# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
+# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
+RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 
 
 def describe(client, cluster, name):
     try:
-        addon = client.describe_addon(clusterName=cluster, addonName=name)["addon"]
+        addon = client.describe_addon(aws_retry=True, clusterName=cluster, addonName=name)["addon"]
     except is_boto3_error_code("ResourceNotFoundException"):
         return None
     return {k: v for k, v in addon.items() if k not in ("createdAt", "modifiedAt")}
@@ -103,13 +109,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    client = module.client("eks")
+    client = module.client("eks", retry_decorator=RETRY)
     cluster, name = params["cluster_name"], params["name"]
     try:
         addon = describe(client, cluster, name)
         if params["state"] == "absent":
             if addon and not module.check_mode:
-                client.delete_addon(clusterName=cluster, addonName=name)
+                client.delete_addon(aws_retry=True, clusterName=cluster, addonName=name)
                 if params["wait"]:
                     wait_for(module, client, want_gone=True)
             module.exit_json(changed=addon is not None)
@@ -133,7 +139,7 @@ def main():
                 args["configurationValues"] = config
             if params["tags"]:
                 args["tags"] = params["tags"]
-            client.create_addon(**args)
+            client.create_addon(aws_retry=True, **args)
         else:
             current_config = json.loads(addon.get("configurationValues") or "{}")
             update = {}
@@ -149,6 +155,7 @@ def main():
             if module.check_mode:
                 module.exit_json(changed=True, addon=addon)
             client.update_addon(
+                aws_retry=True,
                 clusterName=cluster, addonName=name, resolveConflicts=params["resolve_conflicts"], **update
             )
         addon = (
