@@ -9,7 +9,8 @@ short_description: Mint a bearer token for an EKS cluster's API server
 description:
   - The token is what C(aws eks get-token) prints, a presigned STS C(GetCallerIdentity) URL carrying
     the header C(x-k8s-aws-id) = the cluster name, base64url-encoded without padding and prefixed
-    C(k8s-aws-v1.). EKS accepts it for about 15 minutes. Use C(no_log) on the task.
+    C(k8s-aws-v1.). EKS accepts it for 15 minutes from signing: mint a fresh one before every step
+    that may run long (Helm waits, rollout and deletion waits). Use C(no_log) on the task.
   - "Nothing is sent to AWS: presigning is local. The identity is the caller's AWS credentials."
 options:
   cluster_name: {description: EKS cluster name., type: str, required: true}
@@ -31,12 +32,19 @@ EXAMPLES = r"""
 RETURN = r"""
 token: {description: The bearer token., type: str, returned: always}
 expires_in_seconds:
-  description: How long EKS accepts it (counted from signing).
+  description: "Seconds the token is safe to use from now: EKS accepts it for 15 minutes from signing;
+    like C(aws eks get-token) this counts 14, leaving a minute for clock skew."
   type: int
+  returned: always
+expires_at:
+  description: When the token stops being safe to use (UTC, ISO 8601), as C(aws eks get-token)'s
+    expirationTimestamp.
+  type: str
   returned: always
 """
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
@@ -44,7 +52,9 @@ TOKEN_PREFIX = "k8s-aws-v1."  # noqa: S105 - a format prefix, not a secret
 CLUSTER_HEADER = "x-k8s-aws-id"
 # The URL's own expiry; EKS caps a token's life at 15 minutes from signing regardless.
 PRESIGN_EXPIRES_SECONDS = 60
-TOKEN_LIFETIME_SECONDS = 900
+# EKS accepts a token for 15 minutes from signing; awscli's get_token.py (TOKEN_EXPIRATION_MINS = 14)
+# reports 14 as the expiry, keeping a minute for clock skew. Callers refresh before each long step.
+TOKEN_LIFETIME_SECONDS = 14 * 60
 
 
 def presigned_caller_identity_url(sts_client, cluster_name: str) -> str:
@@ -71,8 +81,11 @@ def main():
         argument_spec={"cluster_name": {"type": "str", "required": True}}, supports_check_mode=True
     )
     sts = module.client("sts")
+    signed_at = datetime.now(UTC)
     url = presigned_caller_identity_url(sts, module.params["cluster_name"])
-    module.exit_json(changed=False, token=token_from_url(url), expires_in_seconds=TOKEN_LIFETIME_SECONDS)
+    expires_at = (signed_at + timedelta(seconds=TOKEN_LIFETIME_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    module.exit_json(changed=False, token=token_from_url(url), expires_in_seconds=TOKEN_LIFETIME_SECONDS,
+                     expires_at=expires_at)
 
 
 if __name__ == "__main__":
