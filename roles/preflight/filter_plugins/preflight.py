@@ -4,11 +4,18 @@ ansible.utils' ipaddr filters need `netaddr`, which is not a dependency of this 
 CIDR checks use Python's `ipaddress` instead.
 """
 
+import datetime
+import functools
 import ipaddress
 import math
 import re
+from pathlib import Path
 
+import yaml
 from ansible.errors import AnsibleFilterError
+
+# roles/ (this file is roles/preflight/filter_plugins/preflight.py).
+ROLES_DIR = Path(__file__).resolve().parents[2]
 
 # Fargate's vCPU / memory (GiB) combinations, smallest first.
 # https://docs.aws.amazon.com/eks/latest/userguide/fargate-pod-configuration.html
@@ -95,6 +102,75 @@ def fargate_fleet(pods):
     }
 
 
+@functools.lru_cache
+def _role_defaults(role):
+    return yaml.safe_load((ROLES_DIR / role / "defaults" / "main.yml").read_text(encoding="utf-8")) or {}
+
+
+def role_default(name, role):
+    """The default of variable `name` in roles/<role>/defaults/main.yml, so an estimate follows the role."""
+    defaults = _role_defaults(str(role))
+    if name not in defaults:
+        raise AnsibleFilterError(f"{name} is not in roles/{role}/defaults/main.yml")
+    return defaults[name]
+
+
+def days_until(day, today):
+    """Whole days from today to day (both YYYY-MM-DD); negative once day is past."""
+    parse = datetime.date.fromisoformat
+    return (parse(str(day)[:10]) - parse(str(today)[:10])).days
+
+
+ZONE_TYPE = "availability-zone"  # not a Local Zone or Wavelength Zone, where EKS cannot place its ENIs
+
+
+def eks_zones(zones, wanted_ids, unsupported_ids, region, count=2):
+    """The availability zones for the subnets: {names, ids, error}. zones: amazon.aws.aws_az_info's list.
+
+    wanted_ids empty = the first `count` available zones (by name, like CloudFormation's !GetAZs) whose
+    ID can host an EKS control plane; else exactly those IDs, in that order. error is one sentence, or ''.
+    """
+    usable = sorted(
+        (z for z in zones if z.get("state") == "available" and z.get("zone_type") in (None, ZONE_TYPE)),
+        key=lambda z: z["zone_name"],
+    )
+    by_id = {z["zone_id"]: z for z in usable}
+    result = {"names": [], "ids": [], "error": ""}
+    if wanted_ids:
+        wanted = [str(i) for i in wanted_ids]
+        if len(wanted) != count or len(set(wanted)) != count:
+            result["error"] = (
+                f"availability_zone_ids needs exactly {count} different zone IDs (got {', '.join(wanted)}): "
+                f"name {count}, or leave it empty to use the first {count} that support EKS."
+            )
+            return result
+        unknown = [i for i in wanted if i not in by_id]
+        if unknown:
+            result["error"] = (
+                f"Availability zone ID {unknown[0]} is not an available zone in {region} (IDs there: "
+                f"{', '.join(sorted(by_id))}): fix availability_zone_ids."
+            )
+            return result
+        banned = [i for i in wanted if i in unsupported_ids]
+        if banned:
+            others = " and ".join([i for i in by_id if i not in unsupported_ids and i not in wanted][:count])
+            name = by_id[banned[0]]["zone_name"]
+            result["error"] = (
+                f"Availability zone ID {banned[0]} ({name}) cannot host an EKS control plane: set "
+                f"availability_zone_ids to zones EKS supports in {region}, such as {others}."
+            )
+            return result
+        chosen = [by_id[i] for i in wanted]
+    else:
+        chosen = [z for z in usable if z["zone_id"] not in unsupported_ids][:count]
+        if len(chosen) < count:
+            result["error"] = f"{region} has fewer than {count} zones that support EKS: pick another region."
+            return result
+    result["names"] = [z["zone_name"] for z in chosen]
+    result["ids"] = [z["zone_id"] for z in chosen]
+    return result
+
+
 def round_up(value, digits=2):
     factor = 10**digits
     return math.ceil(float(value) * factor) / factor
@@ -110,4 +186,7 @@ class FilterModule:
             "fargate_pod_size": fargate_pod_size,
             "fargate_fleet": fargate_fleet,
             "round_up": round_up,
+            "days_until": days_until,
+            "role_default": role_default,
+            "eks_zones": eks_zones,
         }
