@@ -64,6 +64,16 @@ def test_action_and_resource_wildcards(action, resource, expected):
     assert evaluate([ALLOW_S3], Request(action, resource)).result == expected
 
 
+def test_policy_variables_in_resources():
+    policy = {"Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "${aws:PrincipalArn}"}]}
+    me = "arn:aws:iam::1:user/me"
+    assert (
+        evaluate([policy], Request("iam:GetUser", me, context={"aws:PrincipalArn": [me]})).result == "allow"
+    )
+    other = Request("iam:GetUser", "arn:aws:iam::1:user/other", context={"aws:PrincipalArn": [me]})
+    assert evaluate([policy], other).result == "implicit_deny"
+
+
 def test_explicit_deny_wins_and_not_action_not_resource():
     policies = [
         {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]},

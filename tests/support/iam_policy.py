@@ -241,6 +241,19 @@ def _conditions(block: dict, request: Request):
     return _UNKNOWN if unknown else True
 
 
+def _substitute(pattern: str, request: Request) -> str:
+    """Policy variables from the request; a missing one matches nothing."""
+
+    def value(match: re.Match) -> str:
+        key = match.group(1)
+        if key in ("*", "?", "$"):
+            return key
+        values = request.lookup(key)
+        return values[0] if isinstance(values, list) and len(values) == 1 else "\x00no-such-value\x00"
+
+    return re.sub(r"\$\{([^}]+)\}", value, pattern) if "${" in pattern else pattern
+
+
 def _matches(statement: dict, request: Request) -> bool:
     if "Action" in statement:
         ok = any(wildcard_match(a, request.action, True) for a in _as_list(statement["Action"]))
@@ -249,8 +262,12 @@ def _matches(statement: dict, request: Request) -> bool:
     if not ok:
         return False
     if "Resource" in statement:
-        return any(wildcard_match(r, request.resource) for r in _as_list(statement["Resource"]))
-    return not any(wildcard_match(r, request.resource) for r in _as_list(statement["NotResource"]))
+        return any(
+            wildcard_match(_substitute(r, request), request.resource) for r in _as_list(statement["Resource"])
+        )
+    return not any(
+        wildcard_match(_substitute(r, request), request.resource) for r in _as_list(statement["NotResource"])
+    )
 
 
 @dataclass
@@ -752,6 +769,11 @@ def evaluate_calls(
         report.calls += 1
         report.actions.add(call.iam_action)
         for req in requests_for_call(call, state, call_account):
+            if entry.get("user"):  # the caller: an IAM user of the log
+                req.context.setdefault("aws:username", [entry["user"]])
+                req.context.setdefault(
+                    "aws:PrincipalArn", [f"arn:{PARTITION}:iam::{call_account}:user/{entry['user']}"]
+                )
             report.actions.add(req.action)
             decision = evaluate(pols, req)
             finding = Finding(entry, req, decision)
