@@ -11,11 +11,11 @@ done
 # nested dockerd sets forwarding and bridge sysctls in this container's network namespace).
 mount -o remount,rw,bind /proc/sys 2>/dev/null || true
 # The key pair's public half, as EC2 puts the key pair named at launch into authorized_keys.
-install -d -m 0700 -o ec2-user -g ec2-user /home/ec2-user/.ssh
+install -d -m 0700 -o admin -g admin /home/admin/.ssh
 printf '%s\n' "${SSH_AUTHORIZED_KEY:?SSH_AUTHORIZED_KEY must hold the public key to authorise}" \
-  >/home/ec2-user/.ssh/authorized_keys
-chown ec2-user:ec2-user /home/ec2-user/.ssh/authorized_keys
-chmod 0600 /home/ec2-user/.ssh/authorized_keys
+  >/home/admin/.ssh/authorized_keys
+chown admin:admin /home/admin/.ssh/authorized_keys
+chmod 0600 /home/admin/.ssh/authorized_keys
 install -d -m 0755 /run/sshd
 # Fresh host keys per container, as per instance.
 ssh-keygen -A >/dev/null

@@ -40,7 +40,7 @@ def run_gate(tmp_path: Path, severity_counts: dict[str, int], status: str = "COM
         "image_scan_gate": True,
     }
     # The stand-in module replaces the project's modules (ansible.cfg library) for this run only.
-    return run_playbook(str(GATE / "record.yml"), extra_vars=variables,
+    return run_playbook("tests/build/playbooks/image_record.yml", extra_vars=variables,
                         env={**os.environ, "BANKNOTE_FAKE_SCAN_RESULT": str(result)},
                         config={"library": str(GATE), **JSON_RESULTS}, timeout=300)
 
