@@ -13,9 +13,9 @@ description:
   - C(state=absent) deletes the provider for I(url), or, without I(url), every provider matching
     I(url_pattern) and carrying all of I(match_tags) (teardown after the cluster, whose issuer URL it
     knew, is gone).
-  - Only providers whose ARN matches I(url) (or I(url_pattern)) are read with GetOpenIDConnectProvider:
-    the ARN already names the issuer, and the operator policy allows reading EKS issuers' providers
-    only, so reading another one (a GitHub Actions provider, say) would be denied.
+  - Only providers whose ARN matches I(url) (or I(url_pattern)) are read with GetOpenIDConnectProvider,
+    since the ARN already names the issuer and the operator policy allows reading EKS issuers' providers
+    only; reading another one (a GitHub Actions provider, say) would be denied.
 options:
   url: {description: Issuer URL (https://...)., type: str}
   client_ids: {description: Audiences., type: list, elements: str, default: [sts.amazonaws.com]}
