@@ -10,3 +10,4 @@ pip-compile "${opts[@]}" -o dev.txt dev.in
 pip-compile "${opts[@]}" -c dev.txt -o train.txt train.in
 pip-compile "${opts[@]}" -c dev.txt -o serve.txt serve.in
 pip-compile "${opts[@]}" -o checkov.txt checkov.in
+pip-compile "${opts[@]}" -o iam-analysers.txt iam-analysers.in

