@@ -24,7 +24,7 @@ def detail(url, tags):
         "Url": url,
         "ClientIDList": ["sts.amazonaws.com"],
         "ThumbprintList": [],
-        "CreateDate": datetime.datetime(2026, 11, 30, tzinfo=datetime.timezone.utc),
+        "CreateDate": datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC),
         "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
     }
 
