@@ -52,15 +52,22 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def widened(document: dict) -> dict:
-    """The policy with every Resource "*" (moto matches nothing else); Actions and Conditions unchanged.
+    """The policy as moto can enforce it: every Allow's Resource "*" (moto matches nothing else);
+    Actions and Conditions unchanged.
 
-    A Deny with a Condition is dropped: moto cannot evaluate the condition (it passes whatever keys it
-    lacks), so it would deny unconditionally what AWS denies only when the condition holds."""
+    A Deny stays only where moto applies it exactly as AWS does: no Condition (moto passes a condition
+    it lacks context for, so it would deny unconditionally) and Resource "*" (widened, a Deny scoped to
+    ARNs would deny far more than on AWS). The scoped policies, Denies included, are checked from the
+    call log instead."""
     statements = document["Statement"]
     statements = statements if isinstance(statements, list) else [statements]
-    kept = [{**statement, "Resource": "*"} if "Resource" in statement else statement
-            for statement in statements
-            if not (statement["Effect"] == "Deny" and "Condition" in statement)]
+    kept = []
+    for statement in statements:
+        if statement["Effect"] == "Deny":
+            if "Condition" not in statement and statement.get("Resource") == "*":
+                kept.append(statement)
+        else:
+            kept.append({**statement, "Resource": "*"} if "Resource" in statement else statement)
     return {**document, "Statement": kept}
 
 
