@@ -127,3 +127,45 @@ def test_no_iam_privilege_escalation(findings):
     """Defect 11: cloudsplaining finds no IAM escalation path (PutRolePolicy, UpdateAssumeRolePolicy, ...)
     in the operator policies; before the boundary it found four."""
     assert [f for f in findings if "PrivilegeEscalation" in f and " docs/operator" in f and "iam:" in f] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in [*(ROOT / "docs").glob("operator*.json"), *(ROOT / "docs/bootstrap").glob("*.json")]
+    ),
+)
+def test_managed_policy_fits(path):
+    """IAM's limit for a managed policy document: 6,144 characters, whitespace excluded."""
+    assert len(json.dumps(load_policy(ROOT / path), separators=(",", ":"))) <= 6144
+
+
+def test_boundary_covers_what_the_roles_need():
+    """A role can use only what its policies and the boundary both allow: the boundary covers every grant."""
+    boundary = load_policy(ROOT / "docs/bootstrap/banknote-permissions-boundary.json")
+    granted = {a for s in boundary["Statement"] for a in s["Action"]}
+    from moto.iam.aws_managed_policies import (
+        aws_managed_policies_data,
+    )  # AWS's managed policies, as moto ships them
+
+    managed = json.loads(aws_managed_policies_data)
+    role_docs = [
+        managed[n]["Document"] for n in ("AmazonEKSClusterPolicy", "AmazonEKSFargatePodExecutionRolePolicy")
+    ]
+    role_docs += [load_policy(p) for p in (ROLE / "files").glob("*.json")]
+    role_docs += [p for k, p in role_policies().items() if k.endswith(":policy_json")]
+    needed = {
+        a
+        for doc in role_docs
+        for s in doc["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert sorted(needed - granted) == []
+    # No IAM or STS writes (the load balancer's service-linked role aside, conditioned on its service name).
+    writes = [
+        a
+        for a in granted
+        if a.startswith(("iam:", "sts:")) and not a.split(":")[1].startswith(("Get", "List"))
+    ]
+    assert writes == ["iam:CreateServiceLinkedRole"]
