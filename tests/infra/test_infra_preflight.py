@@ -74,11 +74,14 @@ def test_missing_credentials_on_the_aws_inventory(tmp_path):
 
 
 @pytest.mark.parametrize("extra", [[], ["--tags", "ecr"]], ids=["full", "one-role"])
-def test_aws_target_needs_confirmation(moto, extra):
+def test_aws_target_needs_confirmation(moto, extra, tmp_path):
     # The aws inventory, but its API calls go to moto as the operator (whose quota API lacks ec2 and
-    # fargate); the region comes from the inventory, as on AWS.
+    # fargate, and which has no DescribeClusterVersions); the region comes from the inventory, as on AWS.
+    # The aws target runs Helm: a stand-in for the pinned helm passes preflight's helm check.
     overrides = {"aws_environment": moto.environment(),
-                 "preflight_quota_services_skipped": ["ec2", "fargate"]}
+                 "preflight_quota_services_skipped": ["ec2", "fargate"],
+                 "preflight_k8s_versions_source": "table",
+                 "preflight_helm_binary_path": str(fake_helm(tmp_path, "3.21.4"))}
     run = run_playbook("playbooks/infra.yml", "-e", json.dumps(overrides), *extra, inventory="inventory/aws")
     message = assert_stops_early(run, "rerun with -e confirm_aws_deploy=true")
     assert re.search(r"about \$\d+ per month", message), message
