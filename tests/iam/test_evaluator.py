@@ -453,3 +453,10 @@ def test_assert_calls_allowed_lists_every_call_outside_the_policy(tmp_path):
     counts = iam.assert_calls_allowed(log)
     assert counts["distinct_actions"] == 2  # sts:GetCallerIdentity needs no permission
     assert counts["checked_actions"] == 1
+
+
+def test_local_only_calls_are_reported_apart():
+    """The local target's stack-leftovers workaround deletes VPC resources directly; AWS never sees it."""
+    counts = iam.evaluate_calls([entry("ec2", "DeleteNatGateway", {"NatGatewayId": "nat-1"})]).counts()
+    assert counts["denied_actions"] == []
+    assert list(counts["local_only_actions"]) == ["ec2:DeleteNatGateway"]

@@ -325,7 +325,12 @@ _NAME_PARAMS = {
     "ImageId": ["ImageId"],
     "SubnetId": ["SubnetId"],
     "VpcId": ["VpcId"],
-    "RepositoryName": ["repositoryName"],
+    "RepositoryName": ["repositoryName", "repositoryNames"],
+    "InternetGatewayId": ["InternetGatewayId"],
+    "NatGatewayId": ["NatGatewayId"],
+    "RouteTableId": ["RouteTableId"],
+    "AllocationId": ["AllocationId"],
+    "OidcProviderName": ["Url"],  # CreateOpenIDConnectProvider: the issuer URL without its scheme
     "StackName": ["StackName"],
     "ChangeSetName": ["ChangeSetName"],
     "ParameterNameWithoutLeadingSlash": ["Name", "Names", "name", "names"],
@@ -551,6 +556,7 @@ def _resources(  # noqa: PLR0912 (one branch per way a request names a resource)
             var = name_vars[0]
             for given in filled:
                 value = given.lstrip("/") if var == "ParameterNameWithoutLeadingSlash" else given
+                value = re.sub(r"^https://", "", value) if var == "OidcProviderName" else value
                 if var == "RoleNameWithPath" and call.params.get("Path", "/") != "/":
                     value = call.params["Path"].strip("/") + "/" + value
                 arn = _fill(template, {**names, var: value}, call.region, account)
@@ -721,6 +727,7 @@ class Report:
     allowed: list[Finding] = field(default_factory=list)
     denied: list[Finding] = field(default_factory=list)
     unchecked: list[Finding] = field(default_factory=list)
+    local_only: list[Finding] = field(default_factory=list)  # denied, but only the local target calls them
     calls: int = 0
 
     def counts(self) -> dict:
@@ -734,6 +741,9 @@ class Report:
             "distinct_actions": len(self.actions),
             "checked_actions": len(checked),
             "denied_actions": sorted({f.request.action for f in self.denied}),
+            "local_only_actions": {
+                a: LOCAL_ONLY_ACTIONS[a] for a in sorted({f.request.action for f in self.local_only})
+            },
             "unchecked_actions": {a: sorted(reasons[a]) for a in sorted(unchecked)},
             "partly_unchecked_actions": {
                 a: sorted(reasons[a]) for a in sorted({f.request.action for f in self.unchecked} & checked)
@@ -746,6 +756,19 @@ def read_call_log(path: str | Path) -> list[dict]:
 
 
 OPERATOR_USER = "banknote-operator"
+# Calls only the local target makes, through a documented inventory switch; the aws target never makes
+# them, so a denial is reported apart (with the switch) instead of failing.
+_LEFTOVERS = (
+    "network_stack_delete_leftovers (inventory/local only: moto's CloudFormation leaves these behind)"
+)
+LOCAL_ONLY_ACTIONS = {
+    "ec2:DeleteNatGateway": _LEFTOVERS,
+    "ec2:ReleaseAddress": _LEFTOVERS,
+    "ec2:DetachInternetGateway": _LEFTOVERS,
+    "ec2:DeleteInternetGateway": _LEFTOVERS,
+    "ec2:DeleteRouteTable": _LEFTOVERS,
+    "ec2:DisassociateRouteTable": _LEFTOVERS,
+}
 
 
 def evaluate_calls(
@@ -777,6 +800,9 @@ def evaluate_calls(
             report.actions.add(req.action)
             decision = evaluate(pols, req)
             finding = Finding(entry, req, decision)
+            if decision.result not in {"allow", "unchecked"} and req.action in LOCAL_ONLY_ACTIONS:
+                report.local_only.append(finding)
+                continue
             {"allow": report.allowed, "unchecked": report.unchecked}.get(
                 decision.result, report.denied
             ).append(finding)
