@@ -460,3 +460,39 @@ def test_local_only_calls_are_reported_apart():
     counts = iam.evaluate_calls([entry("ec2", "DeleteNatGateway", {"NatGatewayId": "nat-1"})]).counts()
     assert counts["denied_actions"] == []
     assert list(counts["local_only_actions"]) == ["ec2:DeleteNatGateway"]
+
+
+# --- actions the current Service Authorization Reference lists without a resource type -------------
+
+
+def create_cluster(tags):
+    body = {"name": "banknote", "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/banknote-eks-cluster",
+            "resourcesVpcConfig": {"subnetIds": ["subnet-1"]}, "tags": tags}
+    return entry("eks", "CreateCluster", path="/clusters", body=body)
+
+
+def test_create_cluster_is_allowed_on_star_only_with_the_project_tag():
+    found = decisions(create_cluster({"Project": "banknote"}))
+    assert found[("eks:CreateCluster", "*")].result == "allow"
+    found = decisions(create_cluster({"Project": "other"}))
+    assert found[("eks:CreateCluster", "*")].result == "implicit_deny"
+
+
+def test_describe_log_groups_is_allowed():
+    call = entry("logs", "DescribeLogGroups", body={"logGroupNamePrefix": "/aws/eks/banknote/"})
+    assert only(call)[1].result == "allow"
+
+
+def test_a_security_group_may_be_created_in_any_vpc_but_must_carry_the_project_tag():
+    def create_security_group(project):
+        return entry("ec2", "CreateSecurityGroup", {
+            "GroupName": "banknote-build-host", "GroupDescription": "x", "VpcId": "vpc-1",
+            "TagSpecification.1.ResourceType": "security-group",
+            "TagSpecification.1.Tag.1.Key": "Project", "TagSpecification.1.Tag.1.Value": project})
+
+    found = decisions(create_security_group("banknote"))
+    vpc = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:vpc/vpc-1"
+    assert found[("ec2:CreateSecurityGroup", vpc)].result == "allow"
+    assert {d.result for d in found.values()} == {"allow"}, found
+    found = decisions(create_security_group("other"))
+    assert "implicit_deny" in {d.result for d in found.values()}, found
