@@ -40,15 +40,28 @@ from moto import settings
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import AccessDeniedError, JsonRESTError
+from moto.core.utils import utcnow
+from moto.ec2.models.amis import Ami, AmiBackend
+from moto.ec2.models.instances import Instance
 from moto.iam.access_control import IAMRequestBase
 from moto.iam.models import iam_backends
 from moto.server import ThreadedMotoServer
+from moto.ssm.models import Parameter, ParameterDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OPERATOR = "banknote-operator"
 ADMIN = "moto-admin"
 ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
 FORM = "application/x-www-form-urlencoded"
+# Public AWS data the flow reads that moto 5.2.5 lacks: the Debian cloud team's Debian 12 AMI (owner
+# 136693071363) and AWS's public SSM parameter naming it (roles/build_host). One made-up image ID, the
+# same in every region; present in every region, as on AWS.
+DEBIAN_12_PARAMETER = "/aws/service/debian/release/12/latest/amd64"
+DEBIAN_12_AMI = {"ami_id": "ami-0deb12000000a0d64", "name": "debian-12-amd64-moto",
+                 "owner_id": "136693071363", "public": True, "architecture": "x86_64",
+                 "virtualization_type": "hvm", "root_device_type": "ebs", "root_device_name": "/dev/xvda",
+                 "hypervisor": "xen",
+                 "description": "Debian 12 (bookworm), standing in for the Debian cloud team's image"}
 
 
 def widened(document: dict) -> dict:
@@ -98,6 +111,44 @@ def bootstrap(repo_root: Path) -> dict[str, tuple[str, str]]:
         key = iam.create_access_key(user)
         keys[user] = (key.access_key_id, key.secret_access_key)
     return keys
+
+
+def add_public_debian_image() -> None:
+    """DEBIAN_12_AMI in every region's EC2 images, DEBIAN_12_PARAMETER in every region's SSM parameters
+    (loaded as lazily as moto loads its own Amazon Linux ones)."""
+    load_amis = AmiBackend._load_amis
+    check_loading = ParameterDict._check_loading_status
+
+    def load_amis_and_debian(self: Any) -> None:
+        load_amis(self)
+        self.amis[DEBIAN_12_AMI["ami_id"]] = Ami(self, **DEBIAN_12_AMI)
+
+    def check_loading_and_debian(self: Any, key: str) -> None:
+        check_loading(self, key)
+        wanted = str(key or "").startswith("/aws/service/debian")
+        if wanted and not dict.__contains__(self, DEBIAN_12_PARAMETER):
+            dict.__setitem__(self, DEBIAN_12_PARAMETER, [Parameter(
+                account_id=self.account_id, name=DEBIAN_12_PARAMETER, value=DEBIAN_12_AMI["ami_id"],
+                parameter_type="String", description=None, allowed_pattern=None, keyid=None,
+                last_modified_date=utcnow(), version=1, data_type="aws:ec2:image")])
+
+    AmiBackend._load_amis = load_amis_and_debian
+    ParameterDict._check_loading_status = check_loading_and_debian
+
+
+def instance_groups_from_its_interface() -> None:
+    """An instance launched with its security groups on the network interface (as ec2_instance sends
+    them) has those groups, as on AWS. moto 5.2.5 leaves the instance's groupSet empty, so ec2_instance's
+    diff_instance_and_params() called ModifyInstanceAttribute on every launch, which AWS never sees."""
+    prep_nics = Instance.prep_nics
+
+    def prep_nics_and_groups(self: Any, *args: Any, **kwargs: Any) -> None:
+        prep_nics(self, *args, **kwargs)
+        primary = self.nics.get(0)
+        if not self.security_groups and primary is not None:
+            self.security_groups = list(primary._group_set)
+
+    Instance.prep_nics = prep_nics_and_groups
 
 
 def user_of(access_key_id: str | None) -> str | None:
@@ -224,6 +275,8 @@ def main() -> None:
     args.state_dir.mkdir(parents=True, exist_ok=True)
     for name in ("credentials", "config"):
         (args.state_dir / name).unlink(missing_ok=True)  # a caller must not read the last run's keys
+    add_public_debian_image()
+    instance_groups_from_its_interface()
     keys = bootstrap(args.repo_root)
     call_log = CallLog(args.call_log)
     install_hooks(call_log)
