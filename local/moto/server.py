@@ -88,22 +88,74 @@ def policy_text(path: Path, account_id: str) -> str:
     return path.read_text().replace("ACCOUNT_ID", account_id)
 
 
-def bootstrap(repo_root: Path) -> dict[str, tuple[str, str]]:
+def default_document(policy: Any) -> str:
+    return next(version.document for version in policy.versions if version.is_default)
+
+
+class PolicyFiles:
+    """The managed policies an admin made from the repository's files, kept equal to those files.
+
+    docs/bootstrap/*.json: created as written. docs/operator*.json: widened, attached to banknote-operator.
+    sync() runs before every request: a changed file becomes its policy's new default version, a new
+    file a new policy, a removed operator file is detached; so a long-lived moto (the shared one keeps a
+    deploy's state) enforces the policies of the working tree, as an admin re-applying them would."""
+
+    def __init__(self, repo_root: Path):
+        self.docs = repo_root / "docs"
+        self.seen: dict[Path, int] = {}
+        self.lock = threading.Lock()
+
+    def files(self) -> dict[Path, int]:
+        paths = [*self.docs.glob("bootstrap/*.json"), *self.docs.glob("operator*.json")]
+        return {path: path.stat().st_mtime_ns for path in sorted(paths)}
+
+    def sync(self) -> None:
+        current = self.files()
+        if current == self.seen:
+            return
+        with self.lock:
+            if current == self.seen:
+                return
+            try:
+                self._apply(current)
+            except Exception as error:  # a file half-written by an editor: keep the last good version
+                print(f"policies not updated from {self.docs}: {error}", file=sys.stderr, flush=True)
+                return
+            self.seen = current
+
+    def _apply(self, current: dict[Path, int]) -> None:
+        iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+        for path in current:
+            operator = path.parent == self.docs
+            text = policy_text(path, DEFAULT_ACCOUNT_ID)
+            document = json.dumps(widened(json.loads(text))) if operator else text
+            arn = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:policy/{path.stem}"
+            policy = iam.managed_policies.get(arn)
+            if policy is None:
+                what = "resources widened to * for moto" if operator else "as an admin creates it"
+                policy = iam.create_policy(description=f"{path.name}, {what}", path="/",
+                                           policy_document=document, policy_name=path.stem, tags=[])
+            elif json.loads(default_document(policy)) != json.loads(document):
+                for version in [v for v in policy.versions if not v.is_default]:
+                    iam.delete_policy_version(arn, version.version_id)
+                iam.create_policy_version(arn, document, set_as_default=True)
+            if operator and arn not in iam.get_user(OPERATOR).managed_policies:
+                iam.attach_user_policy(arn, OPERATOR)
+        for path in set(self.seen) - set(current):
+            arn = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:policy/{path.stem}"
+            if path.parent == self.docs and arn in iam.get_user(OPERATOR).managed_policies:
+                iam.detach_user_policy(arn, OPERATOR)
+
+
+def bootstrap(policy_files: PolicyFiles) -> dict[str, tuple[str, str]]:
     """Users, policies and access keys, straight in moto's IAM backend; returns {profile: (key, secret)}."""
+    if not list(policy_files.docs.glob("operator*.json")):
+        sys.exit(f"no docs/operator*.json under {policy_files.docs}: pass --repo-root")
     iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    for path in sorted((repo_root / "docs" / "bootstrap").glob("*.json")):
-        iam.create_policy(description=f"{path.name} (as an admin creates it)", path="/",
-                          policy_document=policy_text(path, DEFAULT_ACCOUNT_ID), policy_name=path.stem,
-                          tags=[])
-    operator_policies = sorted((repo_root / "docs").glob("operator*.json"))
-    if not operator_policies:
-        sys.exit(f"no docs/operator*.json under {repo_root}: pass --repo-root")
     iam.create_user(region_name="us-east-1", user_name=OPERATOR)
-    for path in operator_policies:
-        document = widened(json.loads(policy_text(path, DEFAULT_ACCOUNT_ID)))
-        policy = iam.create_policy(description=f"{path.name}, resources widened to * for moto", path="/",
-                                   policy_document=json.dumps(document), policy_name=path.stem, tags=[])
-        iam.attach_user_policy(policy.arn, OPERATOR)
+    policy_files.sync()
+    if not policy_files.seen:
+        sys.exit(f"the policies under {policy_files.docs} could not be created (see above)")
     iam.create_user(region_name="us-east-1", user_name=ADMIN)
     iam.attach_user_policy(ADMIN_POLICY, ADMIN)
     keys = {}
@@ -180,7 +232,7 @@ def credential_scope(authorization: str) -> list[str]:
     return scope.split("/") if scope.count("/") == 4 else []
 
 
-def install_hooks(call_log: CallLog) -> None:
+def install_hooks(call_log: CallLog, policy_files: PolicyFiles) -> None:
     # The access key still has to be a moto IAM user's (create_access_key in IAMRequestBase.__init__),
     # whose policies check_action_permitted enforces; only the signature comparison goes.
     IAMRequestBase.check_signature = lambda self: None
@@ -203,6 +255,7 @@ def install_hooks(call_log: CallLog) -> None:
             "querystring": dict(self.querystring) if form else parse_qs(self.parsed_url.query),
             "body": "" if form else (self.body if isinstance(self.body, str) else ""),
         }
+        policy_files.sync()
         try:
             authorize(self, iam_request_cls, resource)
         except AccessDeniedError as denied:
@@ -277,9 +330,10 @@ def main() -> None:
         (args.state_dir / name).unlink(missing_ok=True)  # a caller must not read the last run's keys
     add_public_debian_image()
     instance_groups_from_its_interface()
-    keys = bootstrap(args.repo_root)
+    policy_files = PolicyFiles(args.repo_root)
+    keys = bootstrap(policy_files)
     call_log = CallLog(args.call_log)
-    install_hooks(call_log)
+    install_hooks(call_log, policy_files)
     # From the first request on, every request is checked against its caller's IAM policies.
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
     ActionAuthenticatorMixin.request_count = 0

@@ -9,12 +9,13 @@
 """
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from infra_helpers import run_playbook
 
-from tests.support.moto import ADMIN, OPERATOR, MotoServer
+from tests.support.moto import ADMIN, OPERATOR, MotoServer, moto_server
 
 pytestmark = pytest.mark.ansible
 
@@ -86,3 +87,26 @@ def test_every_request_is_in_the_call_log(moto: MotoServer):
     assert (eks["service"], eks["action"]) == ("eks", "ListClusters")
     assert (eks["method"], eks["path"], eks["body"]) == ("GET", "/clusters", "")
     assert eks["region"] == "us-east-1"
+
+
+def test_the_operator_follows_the_policy_files(tmp_path: Path, repo_root: Path):
+    """A long-lived moto (the shared one keeps a deploy's state) enforces the files as they are now."""
+    docs = tmp_path / "repo" / "docs"
+    shutil.copytree(repo_root / "docs", docs)
+    extra = docs / "operator-extra.json"
+    with moto_server(tmp_path / "moto.log", repo_root=docs.parent) as server:
+        iam = server.client("iam", profile=OPERATOR)
+        with pytest.raises(iam.exceptions.ClientError, match="AccessDenied"):
+            iam.list_users()
+        grant = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers",
+                                                          "Resource": "arn:aws:iam::ACCOUNT_ID:user/*"}]}
+        extra.write_text(json.dumps(grant))
+        iam.list_users()
+        grant["Statement"][0]["Action"] = "iam:ListGroups"
+        extra.write_text(json.dumps(grant) + "\n")
+        iam.list_groups()
+        with pytest.raises(iam.exceptions.ClientError, match="AccessDenied"):
+            iam.list_users()
+        extra.unlink()
+        with pytest.raises(iam.exceptions.ClientError, match="AccessDenied"):
+            iam.list_groups()

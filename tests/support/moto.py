@@ -66,17 +66,20 @@ class MotoServer:
 
 
 @contextmanager
-def moto_server(log_path: Path, start_timeout: float = 60) -> Iterator[MotoServer]:
+def moto_server(log_path: Path, start_timeout: float = 60,
+                repo_root: Path = REPO_ROOT) -> Iterator[MotoServer]:
     """Starts the launcher; yields the server once its profiles are written; stops it by PID.
 
-    log_path: the server's output; its credentials, config and call log go next to it."""
+    log_path: the server's output; its credentials, config and call log go next to it.
+    repo_root: where the launcher reads docs/operator*.json and docs/bootstrap/*.json."""
     port = free_port()
     state_dir = log_path.parent / "aws"
     server = MotoServer(endpoint=f"http://127.0.0.1:{port}", credentials_file=state_dir / "credentials",
                         config_file=state_dir / "config", call_log=log_path.parent / "calls.jsonl")
     with log_path.open("w") as log:
         process = subprocess.Popen([str(VENV_BIN / "python"), str(LAUNCHER), "--port", str(port),
-                                    "--state-dir", str(state_dir), "--call-log", str(server.call_log)],
+                                    "--state-dir", str(state_dir), "--call-log", str(server.call_log),
+                                    "--repo-root", str(repo_root)],
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + start_timeout
