@@ -9,7 +9,7 @@ short_description: Mint a bearer token for an EKS cluster's API server
 description:
   - The token is what C(aws eks get-token) prints, a presigned STS C(GetCallerIdentity) URL carrying
     the header C(x-k8s-aws-id) = the cluster name, base64url-encoded without padding and prefixed
-    C(k8s-aws-v1.). EKS accepts it for 15 minutes from signing: mint a fresh one before every step
+    C(k8s-aws-v1.). EKS accepts it for 15 minutes from signing, so mint a fresh one before every step
     that may run long (Helm waits, rollout and deletion waits). Use C(no_log) on the task.
   - "Nothing is sent to AWS: presigning is local. The identity is the caller's AWS credentials."
 options:
