@@ -35,7 +35,8 @@ def handler_permissions() -> dict[str, list[str]]:
 
 
 def test_the_template_has_the_vpc_resource_types():
-    assert {"AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::EC2::VPCGatewayAttachment"} <= set(resource_types())
+    expected = {"AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::EC2::VPCGatewayAttachment"}
+    assert expected <= set(resource_types())
     assert "ec2:DescribeNetworkAcls" in handler_permissions()
 
 
