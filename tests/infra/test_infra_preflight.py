@@ -69,9 +69,11 @@ def test_missing_credentials_on_the_aws_inventory(tmp_path):
         AWS_CONFIG_FILE=str(tmp_path / "none"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
     )
-    # The aws target runs Helm: a stand-in for the pinned helm passes the tools check that comes first.
+    # The aws target runs Helm: a stand-in for the pinned helm passes the tools check that comes first;
+    # the helm role's download (get.helm.sh, unreachable here) is skipped.
     helm = json.dumps({"preflight_helm_binary_path": str(fake_helm(tmp_path, "3.21.4"))})
-    run = run_playbook("playbooks/infra.yml", "-e", helm, inventory="inventory/aws", env=env)
+    run = run_playbook("playbooks/infra.yml", "-e", helm, "--skip-tags", "helm", inventory="inventory/aws",
+                       env=env)
     assert_stops_early(run, "No AWS credentials found: run `aws configure`")
 
 
@@ -79,12 +81,14 @@ def test_missing_credentials_on_the_aws_inventory(tmp_path):
 def test_aws_target_needs_confirmation(moto, extra, tmp_path):
     # The aws inventory, but its API calls go to moto as the operator (whose quota API lacks ec2 and
     # fargate, and which has no DescribeClusterVersions); the region comes from the inventory, as on AWS.
-    # The aws target runs Helm: a stand-in for the pinned helm passes preflight's helm check.
+    # The aws target runs Helm: a stand-in for the pinned helm passes preflight's helm check (the helm
+    # role's download from get.helm.sh, unreachable here, is skipped).
     overrides = {"aws_environment": moto.environment(),
                  "preflight_quota_services_skipped": ["ec2", "fargate"],
                  "preflight_k8s_versions_source": "table",
                  "preflight_helm_binary_path": str(fake_helm(tmp_path, "3.21.4"))}
-    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(overrides), *extra, inventory="inventory/aws")
+    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(overrides), *extra, "--skip-tags", "helm",
+                       inventory="inventory/aws")
     message = assert_stops_early(run, "rerun with -e confirm_aws_deploy=true")
     assert re.search(r"about \$\d+ per month", message), message
 
@@ -138,7 +142,8 @@ def test_missing_helm_where_the_target_runs_helm(tmp_path):
     # Stops in the tools check, before any AWS call.
     missing = tmp_path / "no" / "helm"
     extra = {"lb_controller_apply": True, "preflight_helm_binary_path": str(missing)}
-    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(extra))
+    # Without the helm role (its download from get.helm.sh cannot run here): the check that is left.
+    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(extra), "--skip-tags", "helm")
     message = assert_stops_early(run, f"helm >= 3.21.0 and < 4 is needed at {missing} on this target")
     assert "(found: none)" in message
     assert "--tags helm" in message
@@ -147,7 +152,7 @@ def test_missing_helm_where_the_target_runs_helm(tmp_path):
 def test_old_helm_is_refused(tmp_path):
     helm = fake_helm(tmp_path, "3.12.0")
     extra = {"lb_controller_apply": True, "preflight_helm_binary_path": str(helm)}
-    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(extra))
+    run = run_playbook("playbooks/infra.yml", "-e", json.dumps(extra), "--skip-tags", "helm")
     assert_stops_early(run, "(found: 3.12.0)")
 
 
