@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
+from tests.support.iam_policy import assert_calls_allowed
 from tests.support.moto import moto_server
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
@@ -154,3 +155,10 @@ def test_moto_denied_the_operator_nothing(flow: dict):
     assert denied == [], f"add these to docs/operator*.json (or stop calling them): {denied}"
     actions = {f"{c['service']}:{c['action']}" for c in playbook_calls}
     print(f"the flow called {len(actions)} distinct AWS actions in {len(playbook_calls)} requests")
+
+
+def test_every_call_is_within_the_scoped_operator_policies(flow: dict):
+    """moto checked actions only; the recorded calls are evaluated against the real, scoped policies."""
+    counts = assert_calls_allowed(flow["call_log"])
+    assert counts["checked_actions"] > 0, counts
+    print(json.dumps(counts, indent=1))  # distinct/checked/unchecked actions, for the closing note

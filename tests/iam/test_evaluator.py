@@ -496,3 +496,18 @@ def test_a_security_group_may_be_created_in_any_vpc_but_must_carry_the_project_t
     assert {d.result for d in found.values()} == {"allow"}, found
     found = decisions(create_security_group("other"))
     assert "implicit_deny" in {d.result for d in found.values()}, found
+
+
+def test_run_instances_through_a_network_interface_names_its_subnet_and_group():
+    # amazon.aws.ec2_instance sends the subnet and groups on the first network interface.
+    params = {"ImageId": "ami-1", "KeyName": "banknote-build-host", "MinCount": "1", "MaxCount": "1",
+              "NetworkInterface.1.DeviceIndex": "0", "NetworkInterface.1.SubnetId": "subnet-1",
+              "NetworkInterface.1.SecurityGroupId.1": "sg-1"}
+    for n, kind in enumerate(("instance", "volume"), start=1):
+        params |= {f"TagSpecification.{n}.ResourceType": kind, f"TagSpecification.{n}.Tag.1.Key": "Project",
+                   f"TagSpecification.{n}.Tag.1.Value": "banknote"}
+    found = decisions(entry("ec2", "RunInstances", params))
+    run = {resource: d.result for (action, resource), d in found.items() if action == "ec2:RunInstances"}
+    assert run[f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:subnet/subnet-1"] == "allow"
+    assert run[f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/sg-1"] == "allow"
+    assert set(run.values()) == {"allow"}, run

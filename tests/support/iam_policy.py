@@ -320,10 +320,13 @@ _NAME_PARAMS = {
     "RoleNameWithPath": ["RoleName"],
     "InstanceProfileNameWithPath": ["InstanceProfileName"],
     "InstanceId": ["InstanceId", "InstanceIds"],
-    "SecurityGroupId": ["GroupId", "SecurityGroupId", "SecurityGroupIds"],
+    # RunInstances with a network interface (ec2_instance's network options) names them per interface.
+    "SecurityGroupId": [
+        "GroupId", "SecurityGroupId", "SecurityGroupIds", "NetworkInterface.1.SecurityGroupId",
+    ],
     "KeyPairName": ["KeyName"],
     "ImageId": ["ImageId"],
-    "SubnetId": ["SubnetId"],
+    "SubnetId": ["SubnetId", "NetworkInterface.1.SubnetId"],
     "VpcId": ["VpcId"],
     "RepositoryName": ["repositoryName", "repositoryNames"],
     "InternetGatewayId": ["InternetGatewayId"],
