@@ -62,7 +62,6 @@ def test_launch_rerun_and_remove_as_the_operator_in_the_inventory_region(moto, s
                  "build_host_private_key_file": str(tmp_path / "id_ed25519"),
                  "build_host_known_hosts_dir": str(tmp_path), "build_host_ssh_address": "127.0.0.1",
                  "build_host_ssh_port": sshd, "build_host_operator_cidr": "127.0.0.1/32",
-                 "build_host_ami_id": "ami-0123456789abcdef0",
                  "project_tags": {"Project": "banknote"}}
 
     def run(**extra):
@@ -79,6 +78,10 @@ def test_launch_rerun_and_remove_as_the_operator_in_the_inventory_region(moto, s
     calls = moto.calls()
     ec2 = [call for call in calls if call["service"] == "ec2"]
     assert "DescribeInstanceAttribute" in {call["action"] for call in ec2}
+    # The AMI is read from AWS's public Debian 12 parameter, as on AWS.
+    ssm = [call for call in calls if call["service"] == "ssm" and call["action"] == "GetParameter"]
+    assert ssm
+    assert all("/aws/service/debian/release/12/latest/amd64" in call["body"] for call in ssm)
     assert {call["action"] for call in ec2} >= {"RunInstances", "TerminateInstances", "DeleteSecurityGroup",
                                                 "DeleteKeyPair"}
     operator = [call for call in calls if call["user"] == "banknote-operator"]
