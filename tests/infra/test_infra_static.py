@@ -122,9 +122,9 @@ def test_operator_policy_is_a_valid_managed_policy(path: str):
 
 
 def test_lb_controller_policy_is_the_published_shape():
-    policy = json.loads((REPO_ROOT / "roles/iam/files/lb-controller-policy-v2.13.json").read_text())
+    policy = json.loads((REPO_ROOT / "roles/iam/files/lb-controller-policy-v3.5.json").read_text())
     actions = {a for s in policy["Statement"] for a in s["Action"]}
-    # Added in v2.12 (IPAM pools, rule priorities) and v2.13 (route tables): the file matches v2.13.
+    # Added in v2.12 (IPAM pools, rule priorities) and v2.13 (route tables): still in v3.5.
     assert {
         "ec2:DescribeIpamPools",
         "elasticloadbalancing:ModifyIpPools",

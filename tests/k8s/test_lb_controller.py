@@ -112,10 +112,12 @@ def test_helm_tasks_are_skipped_without_an_api_server(tmp_path: Path, k8s_moto: 
 
 
 def test_chart_matches_the_irsa_policy_version():
-    """Chart 1.N.x ships controller v2.N.x; its IAM permissions come from the iam role's policy file."""
+    """Chart X.Y.z ships controller vX.Y.z (since chart 3.0; chart 1.N shipped v2.N); its IAM permissions
+    come from the iam role's policy file of the same minor version."""
     chart = yaml.safe_load((REPO_ROOT / "roles" / "lb_controller" / "defaults" / "main.yml").read_text())
     iam = yaml.safe_load((REPO_ROOT / "roles" / "iam" / "defaults" / "main.yml").read_text())
-    chart_minor = str(chart["lb_controller_chart_version"]).split(".")[1]
-    policy = iam["iam_lb_controller_policy_version"]  # e.g. v2.13
-    assert policy == f"v2.{chart_minor}", f"chart {chart['lb_controller_chart_version']} vs policy {policy}"
+    major, minor = str(chart["lb_controller_chart_version"]).split(".")[:2]
+    policy = iam["iam_lb_controller_policy_version"]  # e.g. v3.5
+    assert policy == f"v{major}.{minor}", f"chart {chart['lb_controller_chart_version']} vs policy {policy}"
+    assert (REPO_ROOT / "roles" / "iam" / "files" / f"lb-controller-policy-{policy}.json").is_file()
     assert iam["iam_lb_controller_service_account"] == chart["lb_controller_service_account_name"]
