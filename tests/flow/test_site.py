@@ -31,8 +31,8 @@ PROJECT = "banknote"
 def flow(dataset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as moto:
         extra_vars = {**moto.extra_vars, "training_data": str(dataset_path)}
-        # call_log: every request of the run (local/moto/README.md), for assertions on what the flow calls.
-        state = {"endpoint": moto.endpoint, "moto": moto, "call_log": moto.call_log, "extra_vars": extra_vars}
+        # moto.calls(): every request of the run (local/moto/README.md), for what the flow calls.
+        state = {"endpoint": moto.endpoint, "moto": moto, "extra_vars": extra_vars}
         # From nothing: remove whatever earlier work left on this machine's local stand-ins.
         cleanup = run_playbook("playbooks/teardown.yml", extra_vars=extra_vars)
         assert cleanup.returncode == 0, cleanup.explain()
@@ -148,7 +148,7 @@ def test_moto_denied_the_operator_nothing(flow: dict):
 
     A module that swallows AccessDenied (aws_caller_info's ListAccountAliases did) passes its task, so
     the run alone does not show a missing action: the call log does."""
-    calls = [json.loads(line) for line in flow["call_log"].read_text().splitlines()]
+    calls = flow["moto"].calls()
     playbook_calls = [c for c in calls if c["user"] != "moto-admin"]
     assert {c["user"] for c in playbook_calls} == {"banknote-operator"}
     denied = sorted({f"{c['service']}:{c['action']}" for c in playbook_calls if not c["allowed"]})
@@ -159,6 +159,6 @@ def test_moto_denied_the_operator_nothing(flow: dict):
 
 def test_every_call_is_within_the_scoped_operator_policies(flow: dict):
     """moto checked actions only; the recorded calls are evaluated against the real, scoped policies."""
-    counts = assert_calls_allowed(flow["call_log"])
+    counts = assert_calls_allowed(flow["moto"].call_log)
     assert counts["checked_actions"] > 0, counts
     print(json.dumps(counts, indent=1))  # distinct/checked/unchecked actions, for the closing note

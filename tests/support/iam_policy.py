@@ -36,7 +36,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.ansible import REPO_ROOT as ROOT
+
 ACCOUNT_ID = "123456789012"  # moto's default account; the policies' ACCOUNT_ID placeholder becomes this
 PARTITION = "aws"
 BOUNDARY_POLICY_NAME = "banknote-permissions-boundary"
@@ -785,12 +786,12 @@ def evaluate_calls(
     Only the calls of `user` are evaluated (None: all): the launcher's admin bootstrap is not the operator's.
     """
     report, state = Report(), LogState()
+    call_account = account or ACCOUNT_ID
+    pols = policies if policies is not None else operator_policies(call_account)
     for entry in entries:
         if user is not None and entry.get("user") != user:
             state.observe(Call.from_log(entry))
             continue
-        call_account = account or ACCOUNT_ID
-        pols = policies if policies is not None else operator_policies(call_account)
         call = Call.from_log(entry)
         report.calls += 1
         report.actions.add(call.iam_action)

@@ -6,7 +6,6 @@ own setup and checks use the `moto-admin` profile (AdministratorAccess).
 """
 
 import configparser
-import json
 import signal
 import subprocess
 import time
@@ -19,6 +18,7 @@ from typing import Any
 import boto3
 
 from tests.support.ansible import REPO_ROOT, VENV_BIN
+from tests.support.iam_policy import read_call_log
 from tests.support.network import free_port
 
 LAUNCHER = REPO_ROOT / "local" / "moto" / "server.py"
@@ -62,7 +62,7 @@ class MotoServer:
 
     def calls(self) -> list[dict[str, Any]]:
         """The call log so far: one dict per request (fields in local/moto/README.md)."""
-        return [json.loads(line) for line in self.call_log.read_text().splitlines() if line]
+        return read_call_log(self.call_log)
 
 
 @contextmanager
