@@ -54,7 +54,6 @@ def sshd():
     server = socketserver.TCPServer(("127.0.0.1", 0), Banner)
     with serve_in_thread(server):
         yield server.server_address[1]
-    server.server_close()
 
 
 def test_launch_rerun_and_remove_as_the_operator_in_the_inventory_region(moto, sshd, tmp_path):

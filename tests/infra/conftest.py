@@ -23,11 +23,6 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint(moto: MotoServer) -> str:
-    return moto.endpoint
-
-
-@pytest.fixture(scope="session")
 def aws(moto: MotoServer):
     """boto3 clients on the test's moto, as its admin: aws('eks').list_clusters()."""
     return moto.client

@@ -1,6 +1,7 @@
 """Helpers for the infra tests: the infra steps of the teardown, playbooks with one JSON line a result."""
 
 import functools
+import importlib.util
 
 from tests.support import ansible
 
@@ -12,3 +13,15 @@ INFRA_TEARDOWN_STEPS = ["fargate_profile", "eks_cluster", "ecr", "network", "iam
 run_playbook = functools.partial(
     ansible.run_playbook, config={**ansible.JSON_RESULTS, "deprecation_warnings": "false"}, timeout=900
 )
+
+
+def _load_preflight_filters():
+    """roles/preflight/filter_plugins/preflight.py as a module, for tests of its pure functions."""
+    path = ansible.REPO_ROOT / "roles/preflight/filter_plugins/preflight.py"
+    spec = importlib.util.spec_from_file_location("preflight_filters", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+preflight_filters = _load_preflight_filters()

@@ -1,10 +1,10 @@
 """Static checks of the infra code: cfn-lint, ansible-lint (production profile), the preflight filters."""
 
-import importlib.util
 import json
 import subprocess
 
 import pytest
+from infra_helpers import preflight_filters
 
 from tests.support.ansible import REPO_ROOT, VENV_BIN
 
@@ -21,15 +21,7 @@ INFRA_PATHS = [
 ]
 
 
-def _load_filters():
-    path = REPO_ROOT / "roles/preflight/filter_plugins/preflight.py"
-    spec = importlib.util.spec_from_file_location("preflight_filters", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-filters = _load_filters()
+filters = preflight_filters
 
 
 def test_cfn_lint_network_template():

@@ -1,18 +1,12 @@
 """Availability zones (issue 9, defect 13): zone IDs the user names are mapped to this account's zone
 names, zones EKS cannot host a control plane in are refused, and the stack gets the names as parameters."""
 
-import importlib.util
 import json
 
 import pytest
+from infra_helpers import preflight_filters
 
-from tests.support.ansible import REPO_ROOT
-
-_spec = importlib.util.spec_from_file_location(
-    "preflight_filters", REPO_ROOT / "roles" / "preflight" / "filter_plugins" / "preflight.py"
-)
-filters = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(filters)
+filters = preflight_filters
 
 UNSUPPORTED = ["use1-az3", "usw1-az2", "cac1-az3"]
 

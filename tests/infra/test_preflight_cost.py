@@ -2,23 +2,18 @@
 computed here from the defaults files themselves, so changing a default without the estimate following
 fails this test."""
 
-import importlib.util
 import json
 import re
 
 import pytest
 import yaml
-from infra_helpers import run_playbook
+from infra_helpers import preflight_filters, run_playbook
 
 from tests.support.ansible import REPO_ROOT
 
 pytestmark = pytest.mark.ansible
 
-_spec = importlib.util.spec_from_file_location(
-    "preflight_filters", REPO_ROOT / "roles" / "preflight" / "filter_plugins" / "preflight.py"
-)
-filters = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(filters)
+filters = preflight_filters
 
 # The project's group_vars/all.yml sits beside the real playbooks' directory, not this temporary one.
 PLAYBOOK = f"""---
