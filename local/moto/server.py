@@ -232,6 +232,24 @@ def credential_scope(authorization: str) -> list[str]:
     return scope.split("/") if scope.count("/") == 4 else []
 
 
+def log_entry(authorization: str, action: str | None, *, region: str | None, method: str | None,
+              path: str, querystring: dict, body: str) -> dict:
+    """One call-log line (local/moto/README.md) but "allowed"; the signing scope names the caller."""
+    scope = credential_scope(authorization)
+    return {
+        "time": time.time(),
+        "service": scope[3] if scope else None,
+        "action": action,
+        "region": scope[2] if scope else region,
+        "access_key_id": scope[0] if scope else None,
+        "user": user_of(scope[0]) if scope else None,
+        "method": method,
+        "path": path,
+        "querystring": querystring,
+        "body": body,
+    }
+
+
 def install_hooks(call_log: CallLog, policy_files: PolicyFiles) -> None:
     # The access key still has to be a moto IAM user's (create_access_key in IAMRequestBase.__init__),
     # whose policies check_action_permitted enforces; only the signature comparison goes.
@@ -239,22 +257,15 @@ def install_hooks(call_log: CallLog, policy_files: PolicyFiles) -> None:
     authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
     def recorded(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        scope = credential_scope(self.headers.get("Authorization", ""))
         form = self.headers.get("Content-Type", "").startswith(FORM)
-        entry = {
-            "time": time.time(),
-            "service": scope[3] if scope else None,
-            "action": self._get_action(),
-            "region": scope[2] if scope else self.region,
-            "access_key_id": scope[0] if scope else None,
-            "user": user_of(scope[0]) if scope else None,
-            "method": self.method,
-            "path": self.path,
+        entry = log_entry(
+            self.headers.get("Authorization", ""), self._get_action(),
+            region=self.region, method=self.method, path=self.path,
             # Form-encoded (query protocol): moto's parsed parameters. Otherwise the URL's query only
             # (moto falls back to the request headers there, which do not belong in a log).
-            "querystring": dict(self.querystring) if form else parse_qs(self.parsed_url.query),
-            "body": "" if form else (self.body if isinstance(self.body, str) else ""),
-        }
+            querystring=dict(self.querystring) if form else parse_qs(self.parsed_url.query),
+            body="" if form else (self.body if isinstance(self.body, str) else ""),
+        )
         policy_files.sync()
         try:
             authorize(self, iam_request_cls, resource)
@@ -286,18 +297,13 @@ def guarded(app: Any, call_log: CallLog) -> Any:
             return [b"moto-api is disabled: IAM is enforced on this server\n"]
         result = list(app(environ, start_response))
         if not call_log.current.recorded:
-            scope = credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
             query = parse_qs(environ.get("QUERY_STRING", ""))
             target = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
-            call_log.write({
-                "time": time.time(), "service": scope[3] if scope else None,
-                "action": (query.get("Action") or [target])[0] or None,
-                "region": scope[2] if scope else None, "access_key_id": scope[0] if scope else None,
-                "user": user_of(scope[0]) if scope else None, "method": environ.get("REQUEST_METHOD"),
-                "path": path, "querystring": query, "body": "",
-                # Not checked by moto's IAM enforcement: reported as not allowed so that it shows.
-                "allowed": False,
-            })
+            action = (query.get("Action") or [target])[0] or None
+            entry = log_entry(environ.get("HTTP_AUTHORIZATION", ""), action, region=None,
+                              method=environ.get("REQUEST_METHOD"), path=path, querystring=query, body="")
+            # Not checked by moto's IAM enforcement: reported as not allowed so that it shows.
+            call_log.write({**entry, "allowed": False})
         return result
 
     return application
