@@ -54,7 +54,10 @@ try:
 except ImportError:
     pass
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import (
+    is_boto3_error_code,
+    paginated_query_with_retries,
+)
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
@@ -70,9 +73,8 @@ class Blocked(Exception):
     """Something is still in use after the timeout; the message is the sentence to show."""
 
 
-@RETRY
 def _pages(client, operation, key, **params):
-    return client.get_paginator(operation).paginate(**params).build_full_result()[key]
+    return paginated_query_with_retries(client, operation, RETRY, **params)[key]
 
 
 def tagged_for_cluster(elbv2, arns, cluster):
