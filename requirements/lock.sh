@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the hashed lock files from the *.in files (needs pip-tools). Run it with the oldest
+# Regenerates the hashed lock files from the *.in files with the pip-tools of the project venv
+# (requirements/dev.in): PATH=.venv/bin:$PATH requirements/lock.sh. Run it with the oldest
 # Python the project supports, Debian 12's 3.11.2 (some releases need 3.11.5+).
 # serve.txt and train.txt are constrained by dev.txt, so every environment agrees on versions.
 set -euo pipefail
