@@ -55,6 +55,19 @@ def post_once(port: int, agent: str) -> Outcome:
         connection.close()
 
 
+SIGNAL_LINE = "Handling signal: term"
+
+
+def wait_for_log_line(container: Container, text: str, timeout_s: float = 30) -> None:
+    """Polls the container's log (gunicorn writes its error log to stderr) until a line contains text."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(text in line for line in container.logs().splitlines()):
+            return
+        time.sleep(0.02)
+    pytest.fail(f"gunicorn did not log {text!r} within {timeout_s} s:\n{container.logs()[-2000:]}")
+
+
 def access_log_agents(logs: str) -> set[str]:
     """User-Agents of the requests the server logged as answered (gunicorn's JSON access log)."""
     agents = set()
@@ -101,7 +114,10 @@ def test_sigterm_during_a_burst_fails_no_accepted_request(start_container) -> No
     kill_sent = time.monotonic()
     docker("kill", "--signal", "TERM", service.id)
 
-    time.sleep(0.3)  # the server is now shutting down; finish the upload it accepted before
+    # gunicorn's master logs this line just before it closes its listeners and passes SIGTERM to the
+    # workers (gunicorn/arbiter.py: Arbiter.run logs it, then handle_term -> halt -> stop): from here
+    # on the server is shutting down, so the rest of the upload arrives after the signal.
+    wait_for_log_line(service, SIGNAL_LINE)
     slow.sendall(body[10:])
     slow_answer = b""
     while chunk := slow.recv(65536):
