@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.leftovers import ADMIN_POLICIES, leftovers
+from tests.support.leftovers import ADMIN_POLICIES, Leftover, leftovers
 from tests.support.moto import MotoServer, moto_server
 
 PROJECT = "banknote"
@@ -83,5 +83,5 @@ def test_an_empty_account_has_no_leftovers_but_each_kind_is_reported(throwaway: 
 
     created = create_one_of_each(throwaway.client)
     reported = leftovers(throwaway.client, PROJECT)
-    assert sorted(reported) == sorted(f"{kind} {name}" for kind, name in created.items())
+    assert sorted(reported) == sorted(Leftover(kind, name) for kind, name in created.items())
 

@@ -10,7 +10,7 @@ once before any deploy (docs/bootstrap/*.json, the permissions boundary): teardo
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from tests.support.ansible import REPO_ROOT
 
@@ -25,11 +25,19 @@ def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any
         yield from page[key]
 
 
-def _named(kind: str, names: Iterable[str]) -> list[str]:
-    return [f"{kind} {name}" for name in sorted(names)]
+class Leftover(NamedTuple):
+    kind: str  # "IAM role", "VPC", ...
+    name: str  # its name, or its ID where it has none
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
 
 
-def _iam(client: ClientFactory, project: str) -> list[str]:
+def _named(kind: str, names: Iterable[str]) -> list[Leftover]:
+    return [Leftover(kind, name) for name in sorted(names)]
+
+
+def _iam(client: ClientFactory, project: str) -> list[Leftover]:
     iam = client("iam")
     roles = (r["RoleName"] for r in _pages(iam, "list_roles", "Roles"))
     profiles = (p["InstanceProfileName"] for p in _pages(iam, "list_instance_profiles", "InstanceProfiles"))
@@ -42,7 +50,7 @@ def _iam(client: ClientFactory, project: str) -> list[str]:
             + _named("OIDC provider", providers))
 
 
-def _eks_ecr_cloudformation_logs(client: ClientFactory) -> list[str]:
+def _eks_ecr_cloudformation_logs(client: ClientFactory) -> list[Leftover]:
     eks = client("eks")
     clusters = list(_pages(eks, "list_clusters", "clusters"))
     # A Fargate profile lives in its cluster (AWS refuses to delete a cluster that still has one).
@@ -58,7 +66,7 @@ def _eks_ecr_cloudformation_logs(client: ClientFactory) -> list[str]:
             + _named("log group", log_groups))
 
 
-def _ec2_elbv2(client: ClientFactory) -> list[str]:
+def _ec2_elbv2(client: ClientFactory) -> list[Leftover]:
     ec2, elbv2 = client("ec2"), client("elbv2")
     instances = (i["InstanceId"] for r in _pages(ec2, "describe_instances", "Reservations")
                  for i in r["Instances"] if i["State"]["Name"] != "terminated")
@@ -76,8 +84,8 @@ def _ec2_elbv2(client: ClientFactory) -> list[str]:
             + _named("load balancer", balancers) + _named("target group", target_groups))
 
 
-def leftovers(client: ClientFactory, project: str = "banknote") -> list[str]:
-    """Everything still there, one "kind name" string each; [] when the account is back to nothing.
+def leftovers(client: ClientFactory, project: str = "banknote") -> list[Leftover]:
+    """Everything still there, one (kind, name) each; [] when the account is back to nothing.
 
     client: service name -> boto3 client on the account and region of the deploy (MotoServer.client)."""
     return _iam(client, project) + _eks_ecr_cloudformation_logs(client) + _ec2_elbv2(client)
@@ -85,4 +93,4 @@ def leftovers(client: ClientFactory, project: str = "banknote") -> list[str]:
 
 def assert_nothing_left(client: ClientFactory, project: str = "banknote") -> None:
     left = leftovers(client, project)
-    assert left == [], "left behind:\n" + "\n".join(left)
+    assert left == [], "left behind:\n" + "\n".join(map(str, left))
