@@ -9,6 +9,8 @@ import json
 import pytest
 from infra_helpers import INFRA_TEARDOWN_STEPS
 
+from tests.support.leftovers import leftovers
+
 pytestmark = [pytest.mark.ansible, pytest.mark.slow]
 
 PROJECT = "banknote"
@@ -29,15 +31,7 @@ def check_on_empty_account(playbook, aws):
     """--check before anything exists: runs through, creates nothing."""
     run = playbook("playbooks/infra.yml", "--check")
     print(f"\ninfra --check on an empty account: {run.seconds:.1f} s, recap {run.recap}")
-    created = {
-        "roles": [
-            r["RoleName"] for r in aws("iam").list_roles()["Roles"] if r["RoleName"].startswith(PROJECT)
-        ],
-        "stacks": [s["StackName"] for s in aws("cloudformation").list_stacks()["StackSummaries"]],
-        "repositories": aws("ecr").describe_repositories()["repositories"],
-        "clusters": aws("eks").list_clusters()["clusters"],
-    }
-    return run, created
+    return run, leftovers(aws, PROJECT)
 
 
 @pytest.fixture(scope="module")
@@ -69,22 +63,24 @@ def teardown_check(first_run, playbook, aws):
 
 
 @pytest.fixture(scope="module")
-def teardown_runs(teardown_check, playbook):
+def teardown_runs(teardown_check, playbook, aws):
+    """Two teardowns in a row: the runs, and what each left behind (tests/support/leftovers.py)."""
     steps = json.dumps({"teardown_steps": INFRA_TEARDOWN_STEPS})
-    runs = []
+    runs, left = [], []
     for n in (1, 2):
         run = playbook("playbooks/teardown.yml", "-e", steps)
         print(f"\nteardown run {n}: {run.seconds:.1f} s, recap {run.recap}")
         assert run.returncode == 0, run.output[-5000:]
         runs.append(run)
-    return runs
+        left.append([str(leftover) for leftover in leftovers(aws, PROJECT)])
+    return runs, left
 
 
 def test_check_mode_on_an_empty_account_creates_nothing(check_on_empty_account):
     run, created = check_on_empty_account
     assert run.returncode == 0, run.output[-5000:]
     assert run.recap["changed"] > 0  # it reports what it would create
-    assert created == {"roles": [], "stacks": [], "repositories": [], "clusters": []}
+    assert created == []
 
 
 def test_first_run_creates_everything(first_run, aws):
@@ -208,36 +204,16 @@ def test_teardown_check_mode_deletes_nothing(teardown_check):
     assert sorted(still_there["profiles"]) == sorted(PROFILES)
 
 
-def test_teardown_removes_everything(teardown_runs, aws):
-    eks = aws("eks")
-    assert eks.list_clusters()["clusters"] == []
-    assert aws("ecr").describe_repositories()["repositories"] == []
-    live = [
-        s
-        for s in aws("cloudformation").list_stacks()["StackSummaries"]
-        if s["StackStatus"] != "DELETE_COMPLETE"
-    ]
-    assert live == []
-    names = {r["RoleName"] for r in aws("iam").list_roles()["Roles"]}
-    assert not names & set(ROLES)
-    assert aws("iam").list_instance_profiles()["InstanceProfiles"] == []
-    assert aws("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
-    ec2 = aws("ec2")
-    instances = [
-        i
-        for r in ec2.describe_instances()["Reservations"]
-        for i in r["Instances"]
-        if i["State"]["Name"] != "terminated"
-    ]
-    assert instances == []
-    assert [v for v in ec2.describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
-    assert ec2.describe_addresses()["Addresses"] == []
+def test_teardown_removes_everything(teardown_runs):
+    runs, left = teardown_runs
+    assert left == [[], []], left
     # Fargate profiles: moto answers ListFargateProfiles for a deleted cluster with HTTP 500, so the
     # profiles are checked in the teardown output: each was deleted (and waited for) before the cluster.
-    deleted = teardown_runs[0].output
+    deleted = runs[0].output
     assert all(f"changed: [localhost] => (item={name})" in deleted for name in PROFILES), deleted[-3000:]
 
 
 def test_second_teardown_changes_nothing(teardown_runs):
-    assert teardown_runs[0].recap["changed"] > 0
-    assert teardown_runs[1].recap["changed"] == 0, teardown_runs[1].changed_tasks()
+    runs, _ = teardown_runs
+    assert runs[0].recap["changed"] > 0
+    assert runs[1].recap["changed"] == 0, runs[1].changed_tasks()
