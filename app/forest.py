@@ -1,7 +1,7 @@
 """Loads the serving artifact written by `python -m training` and predicts with numpy only.
 
 No scikit-learn and no pickle at serving time: the forest arrives as plain arrays in an npz file
-(see the serving-artifact contract) whose sha256 is pinned in model.json, and is checked on load
+(the format is defined in app/artifact.py) whose sha256 is pinned in model.json, and is checked on load
 (shapes, index ranges, every node reachable exactly once, depth). A loaded ForestModel is
 immutable and safe to share between threads.
 
@@ -9,13 +9,12 @@ Prediction uses bit vectors (QuickScorer-style, derived at load time from the ar
 see `_BitvectorTables`): per feature one binary search per row, then per tree an AND of one
 64-bit mask per feature, whose lowest set bit is the exit leaf; one row takes a plain-Python
 bisect path, batches go through numpy in cache-sized chunks. A forest with a tree of more than 64
-leaves has no such tables and falls back to traversal: every leaf's left and right children point
-to the leaf itself, so walking `max_depth` steps from each root always ends on the right leaf,
-with no per-tree bookkeeping. Fallback, one row: decide every node's branch at once (one
-comparison over all nodes), then walk by pure gathers; small batches: all (row, tree) pairs step
-together; large batches: one tree at a time over all rows. Comparisons stay in float32 against
-thresholds rounded down to float32, which decides exactly as scikit-learn's
-float32-input-versus-float64-threshold test does.
+leaves has no such tables and falls back to traversal (`_Traversal`): every leaf's left and right
+children point to the leaf itself, so walking `max_depth` steps from each root always ends on the
+right leaf, with no per-tree bookkeeping; all (row, tree) pairs of a chunk of rows step together.
+Comparisons stay in float32 against thresholds rounded down to float32, which decides exactly as
+scikit-learn's float32-input-versus-float64-threshold test does. Both paths are held to
+scikit-learn by tests/training/test_training_forest_equivalence.py.
 """
 
 from __future__ import annotations
@@ -33,16 +32,17 @@ from typing import Any
 
 import numpy as np
 
-FORMAT = "banknote-forest"
-SUPPORTED_FORMAT_VERSIONS = (1,)
-METADATA_FILE = "model.json"
-ARRAY_NAMES = ("feature", "threshold", "left", "right", "value", "roots")
-REQUIRED_METADATA = (
-    "format", "format_version", "feature_names", "classes", "class_names",
-    "n_trees", "n_nodes", "max_depth", "arrays_file", "arrays_sha256",
+from app.artifact import (
+    ARRAY_DTYPES,
+    ARRAY_NAMES,
+    FORMAT,
+    METADATA_FILE,
+    REQUIRED_METADATA,
+    SUPPORTED_FORMAT_VERSIONS,
 )
-# Without bit-vector tables: below this many rows all (row, tree) pairs are walked together;
-# above it, one tree at a time.
+
+# Rows per traversal step (the fallback): all (row, tree) pairs of a chunk this size walk together,
+# which keeps the (rows x trees) node indices in cache.
 SMALL_BATCH_ROWS = 256
 # Bit-vector tables hold one uint64 per tree: trees with more leaves use the traversal path.
 MAX_BITVECTOR_LEAVES = 64
@@ -142,11 +142,11 @@ def _check_array_types(arrays: dict[str, np.ndarray], metadata: dict[str, Any], 
     def fail(reason: str) -> ModelLoadError:
         return ModelLoadError(f"{where}: {reason}; the artifact is inconsistent, retrain the model")
 
-    for name in ("feature", "left", "right", "roots"):
-        if arrays[name].dtype.kind not in "iu":
+    for name, dtype in ARRAY_DTYPES.items():
+        wants_integer = np.dtype(dtype).kind in "iu"
+        if wants_integer and arrays[name].dtype.kind not in "iu":
             raise fail(f"array {name} must be integer, got {arrays[name].dtype}")
-    for name in ("threshold", "value"):
-        if arrays[name].dtype.kind != "f":
+        if not wants_integer and arrays[name].dtype.kind != "f":
             raise fail(f"array {name} must be floating point, got {arrays[name].dtype}")
     for name in ("feature", "threshold", "left", "right"):
         if arrays[name].shape != (n_nodes,):
@@ -227,15 +227,51 @@ def _float32_floor(threshold: np.ndarray) -> np.ndarray:
     return np.where(rounded > threshold, np.nextafter(rounded, np.float32(-np.inf)), rounded)
 
 
-@dataclass(frozen=True)
-class _Tree:
-    """One tree with local node indices, for the row-batch path."""
+@dataclass(frozen=True, eq=False)
+class _Traversal:
+    """The node arrays ready to walk: the fallback for trees of more than 64 leaves, and the tests'
+    reference for the bit-vector path. Leaves never branch, but the vectorised comparison still
+    reads their feature and threshold: they get column 0, so the gather never leaves the row."""
 
-    feature: np.ndarray
-    threshold32: np.ndarray
-    children: np.ndarray  # children[2 * node + goes_left]: right child at even, left at odd positions
-    value: np.ndarray
-    depth: int
+    feature: np.ndarray  # intp
+    threshold32: np.ndarray  # float32, rounded down (see _float32_floor)
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray  # float64[n_nodes, n_classes]
+    roots: np.ndarray
+    max_depth: int
+
+    @classmethod
+    def build(cls, arrays: dict[str, np.ndarray], max_depth: int) -> _Traversal:
+        """From validated artifact arrays; every array read-only."""
+        is_leaf = arrays["left"] == np.arange(arrays["left"].size)
+        feature = np.where(is_leaf, 0, arrays["feature"]).astype(np.intp)
+        threshold32 = _float32_floor(np.where(is_leaf, 0.0, arrays["threshold"]).astype(np.float64))
+        left, right, roots = (arrays[name].astype(np.intp) for name in ("left", "right", "roots"))
+        value = arrays["value"].astype(np.float64)
+        for array in (feature, threshold32, left, right, roots, value):
+            array.setflags(write=False)
+        return cls(feature, threshold32, left, right, value, roots, max_depth)
+
+    def predict_proba(self, X32: np.ndarray) -> np.ndarray:
+        out = np.empty((X32.shape[0], self.value.shape[1]))
+        for start in range(0, X32.shape[0], SMALL_BATCH_ROWS):
+            rows = slice(start, start + SMALL_BATCH_ROWS)
+            out[rows] = self._walk(X32[rows])
+        return out
+
+    def _walk(self, X32: np.ndarray) -> np.ndarray:
+        # All (row, tree) pairs step together, max_depth times. np.take instead of fancy indexing:
+        # the same gather with less overhead.
+        n_rows, n_features = X32.shape
+        flat_x = np.ascontiguousarray(X32).ravel()
+        row_start = (np.arange(n_rows, dtype=np.intp) * n_features)[:, np.newaxis]
+        node = np.broadcast_to(self.roots, (n_rows, self.roots.size))
+        for _ in range(self.max_depth):
+            x_at_node = np.take(flat_x, row_start + np.take(self.feature, node))
+            goes_left = x_at_node <= np.take(self.threshold32, node)
+            node = np.where(goes_left, np.take(self.left, node), np.take(self.right, node))
+        return np.take(self.value, node, axis=0).sum(axis=1) / self.roots.size
 
 
 @dataclass(frozen=True, eq=False)
@@ -348,22 +384,16 @@ class _BitvectorTables:
         return out
 
 
+
 @dataclass(frozen=True, eq=False)
 class ForestModel:
-    """A random forest as flat arrays; predict_proba matches scikit-learn's within 1e-9."""
+    """A random forest as flat arrays; predict_proba equals scikit-learn's (tests hold it to that)."""
 
     feature_names: tuple[str, ...]
     classes: tuple[Any, ...]
     class_names: tuple[str, ...]
     metadata: MappingProxyType
-    _feature: np.ndarray = field(repr=False)
-    _threshold32: np.ndarray = field(repr=False)
-    _left: np.ndarray = field(repr=False)
-    _right: np.ndarray = field(repr=False)
-    _value: np.ndarray = field(repr=False)
-    _roots: np.ndarray = field(repr=False)
-    _max_depth: int = field(repr=False)
-    _trees: tuple[_Tree, ...] = field(repr=False)
+    _traversal: _Traversal = field(repr=False)
     _bitvector: _BitvectorTables | None = field(repr=False)
     _float32_row: struct.Struct = field(repr=False)
 
@@ -376,44 +406,20 @@ class ForestModel:
         arrays = _read_arrays(model_dir / metadata["arrays_file"], metadata["arrays_sha256"])
         _check_array_types(arrays, metadata, model_dir / metadata["arrays_file"])
         _check_tree_structure(arrays, metadata, model_dir / metadata["arrays_file"])
-
-        nodes = np.arange(metadata["n_nodes"])
-        is_leaf = arrays["left"] == nodes
-        # Leaves never branch, but the vectorised comparison still reads their feature and
-        # threshold: give them a valid column so the gather never leaves the row.
-        feature = np.where(is_leaf, 0, arrays["feature"]).astype(np.intp)
-        threshold32 = _float32_floor(np.where(is_leaf, 0.0, arrays["threshold"]).astype(np.float64))
-        left, right, roots = (arrays[name].astype(np.intp) for name in ("left", "right", "roots"))
-        value = arrays["value"].astype(np.float64)
-        trees = []
-        ends = [*roots[1:].tolist(), int(nodes.size)]
-        for start, end in zip(roots.tolist(), ends, strict=True):
-            # Validation proved that each tree occupies exactly [start, end).
-            local_children = np.stack([right[start:end], left[start:end]], axis=1).ravel() - start
-            trees.append(_Tree(
-                feature=feature[start:end].copy(),
-                threshold32=threshold32[start:end].copy(),
-                children=local_children,
-                value=value[start:end].copy(),
-                depth=_tree_depth(left[start:end] - start, right[start:end] - start),
-            ))
+        traversal = _Traversal.build(arrays, metadata["max_depth"])
         bitvector = _BitvectorTables.build(
-            feature=feature, threshold32=threshold32, left=left, right=right, value=value, roots=roots,
+            feature=traversal.feature, threshold32=traversal.threshold32, left=traversal.left,
+            right=traversal.right, value=traversal.value, roots=traversal.roots,
             n_features=len(metadata["feature_names"]),
         )
-        for array in (feature, threshold32, left, right, roots, value):
-            array.setflags(write=False)
-        for tree in trees:
-            for array in (tree.feature, tree.threshold32, tree.children, tree.value):
-                array.setflags(write=False)
         return cls(
             feature_names=tuple(metadata["feature_names"]),
             classes=tuple(metadata["classes"]),
             class_names=tuple(metadata["class_names"]),
             metadata=MappingProxyType(metadata),
-            _feature=feature, _threshold32=threshold32, _left=left, _right=right,
-            _value=value, _roots=roots, _max_depth=metadata["max_depth"], _trees=tuple(trees),
-            _bitvector=bitvector, _float32_row=struct.Struct(f"={len(metadata['feature_names'])}f"),
+            _traversal=traversal,
+            _bitvector=bitvector,
+            _float32_row=struct.Struct(f"={len(metadata['feature_names'])}f"),
         )
 
     @property
@@ -422,7 +428,7 @@ class ForestModel:
 
     @property
     def uses_bitvectors(self) -> bool:
-        """Whether batches take the bit-vector path (every tree has at most 64 leaves)."""
+        """Whether predictions take the bit-vector paths (every tree has at most 64 leaves)."""
         return self._bitvector is not None
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -444,11 +450,11 @@ class ForestModel:
         n_rows = X32.shape[0]
         if n_rows == 0:
             return np.empty((0, len(self.classes)), dtype=np.float64)
-        if self._bitvector is not None:
-            if n_rows == 1:
-                return self._bitvector.predict_row(X32[0].tolist())[np.newaxis, :]
-            return self._bitvector.predict_proba(X32)
-        return self._predict_traversal(X32)
+        if self._bitvector is None:
+            return self._predict_traversal(X32)
+        if n_rows == 1:
+            return self._bitvector.predict_row(X32[0].tolist())[np.newaxis, :]
+        return self._bitvector.predict_proba(X32)
 
     def predict_proba_row(self, row: Sequence[float]) -> list[float]:
         """predict_proba for one row given as a sequence of Python numbers, without building arrays:
@@ -467,60 +473,5 @@ class ForestModel:
         return self._bitvector.predict_row(x32).tolist()
 
     def _predict_traversal(self, X32: np.ndarray) -> np.ndarray:
-        """The path without bit-vector tables (also the tests' reference for them)."""
-        if X32.shape[0] == 1:
-            return self._predict_one(X32[0])[np.newaxis, :]
-        if X32.shape[0] < SMALL_BATCH_ROWS:
-            return self._predict_small_batch(X32)
-        return self._predict_large_batch(X32)
-
-    # Five strategies (two above) with identical results (the tests hold each to scikit-learn); they differ
-    # only in speed. np.take instead of fancy indexing: the same gather with less overhead.
-
-    def _predict_one(self, x32: np.ndarray) -> np.ndarray:
-        # Decide every node's branch for this row at once, then walk the trees by pure gathers.
-        next_node = np.where(np.take(x32, self._feature) <= self._threshold32, self._left, self._right)
-        node = self._roots
-        for _ in range(self._max_depth):
-            node = np.take(next_node, node)
-        return np.take(self._value, node, axis=0).sum(axis=0) / node.size
-
-    def _predict_small_batch(self, X32: np.ndarray) -> np.ndarray:
-        # All (row, tree) pairs step together; fine while n_rows * n_trees stays cache-sized.
-        n_rows = X32.shape[0]
-        flat_x = np.ascontiguousarray(X32).ravel()
-        row_start = (np.arange(n_rows, dtype=np.intp) * self.n_features)[:, np.newaxis]
-        node = np.broadcast_to(self._roots, (n_rows, self._roots.size))
-        for _ in range(self._max_depth):
-            x_at_node = np.take(flat_x, row_start + np.take(self._feature, node))
-            goes_left = x_at_node <= np.take(self._threshold32, node)
-            node = np.where(goes_left, np.take(self._left, node), np.take(self._right, node))
-        return np.take(self._value, node, axis=0).sum(axis=1) / self._roots.size
-
-    def _predict_large_batch(self, X32: np.ndarray) -> np.ndarray:
-        # One tree at a time over all rows: small per-tree tables stay in cache and each tree
-        # stops after its own depth.
-        n_rows = X32.shape[0]
-        column_major = np.ascontiguousarray(X32.T).ravel()
-        rows = np.arange(n_rows, dtype=np.intp)
-        total = np.zeros((n_rows, self._value.shape[1]))
-        for tree in self._trees:
-            column_start = tree.feature * n_rows
-            node = np.zeros(n_rows, dtype=np.intp)
-            for _ in range(tree.depth):
-                x_at_node = np.take(column_major, np.take(column_start, node) + rows)
-                goes_left = x_at_node <= np.take(tree.threshold32, node)
-                node = np.take(tree.children, 2 * node + goes_left)
-            total += np.take(tree.value, node, axis=0)
-        return total / len(self._trees)
-
-
-def _tree_depth(left: np.ndarray, right: np.ndarray) -> int:
-    """Depth of one validated tree given local child indices (root 0, leaves self-looping)."""
-    frontier, depth = np.zeros(1, dtype=np.intp), 0
-    while True:
-        frontier = frontier[left[frontier] != frontier]
-        if not frontier.size:
-            return depth
-        frontier = np.concatenate([left[frontier], right[frontier]])
-        depth += 1
+        """The path without bit-vector tables, for any forest (the tests' reference for them)."""
+        return self._traversal.predict_proba(X32)

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from app.artifact import FORMAT
 from app.forest import ForestModel, ModelLoadError
 from app.settings import StartupError
 
@@ -23,7 +24,7 @@ class Classifier:
         self.metadata: dict[str, Any] = dict(forest.metadata)
         # A content address: the same arrays give the same version, whoever trained them and when.
         self.version: str = str(self.metadata.get("arrays_sha256") or "unknown")[:12]
-        self.platform: str = str(self.metadata.get("format") or "banknote-forest")
+        self.platform: str = str(self.metadata.get("format") or FORMAT)
         self._labels_array = np.asarray(self.labels, dtype=np.int64)
 
     @property

@@ -1,5 +1,8 @@
 """Writes the serving artifact (model.json + forest.npz) and model.joblib from a fitted forest.
 
+The format (file names, version, array names and dtypes) is defined in app/artifact.py, which the
+app's loader reads too.
+
 The serving artifact must be byte-identical for the same data and seed, so nothing here may
 depend on the clock: np.savez stamps each zip member with the current time, hence the npz is
 written by `write_npz` with a fixed timestamp (np.load reads it like any savez file).
@@ -19,11 +22,9 @@ import numpy as np
 import sklearn
 from sklearn.ensemble import RandomForestClassifier
 
+from app import artifact
 from training import schema
 
-FORMAT = "banknote-forest"
-FORMAT_VERSION = 1
-ARRAYS_FILE = "forest.npz"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip header can hold
 
 
@@ -48,14 +49,12 @@ def forest_arrays(forest: RandomForestClassifier) -> dict[str, np.ndarray]:
         values.append(value / value.sum(axis=1, keepdims=True))
         roots.append(offset)
         offset += tree.node_count
-    return {
-        "feature": np.concatenate(features).astype(np.int32),
-        "threshold": np.concatenate(thresholds).astype(np.float64),
-        "left": np.concatenate(lefts).astype(np.int32),
-        "right": np.concatenate(rights).astype(np.int32),
-        "value": np.concatenate(values).astype(np.float64),
-        "roots": np.asarray(roots, dtype=np.int32),
+    arrays = {
+        "feature": np.concatenate(features), "threshold": np.concatenate(thresholds),
+        "left": np.concatenate(lefts), "right": np.concatenate(rights),
+        "value": np.concatenate(values), "roots": np.asarray(roots),
     }
+    return {name: arrays[name].astype(dtype) for name, dtype in artifact.ARRAY_DTYPES.items()}
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -92,15 +91,15 @@ def serving_metadata(
                     "criterion", "bootstrap", "class_weight", "random_state")
     }
     return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format": artifact.FORMAT,
+        "format_version": artifact.FORMAT_VERSION,
         "feature_names": list(schema.FEATURES),
         "classes": list(schema.CLASSES),
         "class_names": list(schema.CLASS_NAMES),
         "n_trees": len(forest.estimators_),
         "n_nodes": int(arrays["feature"].size),
         "max_depth": max(int(e.tree_.max_depth) for e in forest.estimators_),
-        "arrays_file": ARRAYS_FILE,
+        "arrays_file": artifact.ARRAYS_FILE,
         "arrays_sha256": arrays_sha256,
         "dataset_sha256": dataset_sha256,
         "training_revision": training_revision,
@@ -129,8 +128,8 @@ def write_artifacts(
         forest, arrays, hashlib.sha256(blob).hexdigest(),
         dataset_sha256=dataset_sha256, training_revision=training_revision, seed=seed, metrics=metrics,
     )
-    npz_path = serving_dir / ARRAYS_FILE
-    json_path = serving_dir / "model.json"
+    npz_path = serving_dir / artifact.ARRAYS_FILE
+    json_path = serving_dir / artifact.METADATA_FILE
     npz_path.write_bytes(blob)
     json_path.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     joblib_path = out_dir / "model.joblib"

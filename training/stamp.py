@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from app import artifact
+
 STAMP_FILE = "training-stamp.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -46,7 +48,7 @@ def is_up_to_date(out_dir: Path, stamp: dict[str, Any]) -> bool:
     """True if DIR holds an intact serving artifact made from exactly this stamp."""
     try:
         recorded = json.loads((out_dir / STAMP_FILE).read_text(encoding="utf-8"))
-        model = json.loads((out_dir / "serving" / "model.json").read_text(encoding="utf-8"))
+        model = json.loads((out_dir / "serving" / artifact.METADATA_FILE).read_text(encoding="utf-8"))
         arrays = (out_dir / "serving" / model["arrays_file"]).read_bytes()
     except (OSError, ValueError, KeyError, TypeError):
         return False
