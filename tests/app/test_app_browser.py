@@ -16,9 +16,15 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def browser():
+    # A missing browser fails the run: a skipped page test would let a broken page pass unseen.
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/test.sh, which installs it "
+                    "(or apt-get install chromium).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is missing from the venv: run scripts/test.sh, which installs it "
+                    "(requirements/dev.txt).")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
