@@ -14,21 +14,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import json
 import os
 import platform
 import re
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# Shared with the tests: the docker CLI, HTTP with timeouts, bounded waits, free ports.
+from tests.support.docker import READY_PATH, docker, running_container, start_container
+from tests.support.http import request, wait_http
+from tests.support.ports import free_port
+from tests.support.wait import WaitTimeout, exited, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -54,97 +56,17 @@ def log(message: str) -> None:
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, check=True, text=True, capture_output=True, **kwargs)
 
 
-def http(method: str, url: str, body: dict | None = None, timeout: float = 2.0) -> tuple[int, bytes]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,  # noqa: S310 - loopback URLs built here
-                                     headers={"Content-Type": "application/json"} if data else {})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def wait_ready(url: str, deadline_s: float, container_id: str | None = None) -> float:
-    """Polls url until it answers 200 and returns when (monotonic); fails fast if the container exits."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            if http("GET", url, timeout=0.5)[0] == 200:
-                return time.monotonic()
-        except (OSError, urllib.error.URLError):
-            pass  # not listening yet (docker-proxy accepts and then drops the connection)
-        if container_id and not container_running(container_id):
-            logs = container_logs(container_id)
-            raise BenchError(f"container {container_id[:12]} exited before ready:\n{logs}")
-        time.sleep(0.01)
-    raise BenchError(f"{url} not ready within {deadline_s:.0f} s")
-
-
-def container_running(container_id: str) -> bool:
-    out = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}", container_id],
-                         text=True, capture_output=True, check=False).stdout.strip()
-    return out == "true"
-
-
-def container_logs(container_id: str) -> str:
-    result = subprocess.run(["docker", "logs", "--tail", "30", container_id],
-                            text=True, capture_output=True, check=False)
-    return result.stdout + result.stderr
-
-
-def docker_run_argv(
-    image: str, port: int, extra: list[str] | None = None, cmd: list[str] | None = None
-) -> list[str]:
-    """The production run flags: read-only root, no capabilities, no privilege gain, loopback only."""
-    return [
-        "docker", "run", "--detach", "--read-only", "--cap-drop", "ALL",
-        "--security-opt", "no-new-privileges", "--publish", f"127.0.0.1:{port}:{CONTAINER_PORT}",
-        *(extra or []), image, *(cmd or []),
-    ]
-
-
 @contextlib.contextmanager
-def container(image: str, extra: list[str] | None = None, cmd: list[str] | None = None) -> Iterator[str]:
-    """A started container's base URL; the container is removed by ID afterwards."""
-    port = free_port()
-    container_id = run(docker_run_argv(image, port, extra, cmd)).stdout.strip()
-    try:
-        if cmd is None:  # the service itself says when it is ready
-            wait_ready(f"http://127.0.0.1:{port}/v2/health/ready", 60, container_id)
-        else:
-            wait_listening(port, 60, container_id)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        subprocess.run(["docker", "rm", "--force", container_id], capture_output=True, check=False)
-
-
-def wait_listening(port: int, deadline_s: float, container_id: str | None = None,
-                   process: subprocess.Popen | None = None) -> None:
-    """Waits until an HTTP server answers on the port (any status)."""
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            http("GET", f"http://127.0.0.1:{port}/", timeout=0.5)
-            return
-        except (OSError, urllib.error.URLError):
-            pass
-        if container_id and not container_running(container_id):
-            raise BenchError(f"container {container_id[:12]} exited:\n{container_logs(container_id)}")
-        if process and process.poll() is not None:
-            raise BenchError(f"process {process.pid} exited with {process.returncode}")
-        time.sleep(0.05)
-    raise BenchError(f"nothing answered on 127.0.0.1:{port} within {deadline_s:.0f} s")
+def container(image: str, extra: tuple[str, ...] = (), cmd: tuple[str, ...] = ()) -> Iterator[str]:
+    """A started container's base URL, ready: the service says so on its ready path, another command
+    once anything answers HTTP. Removed by ID afterwards."""
+    ready_path = READY_PATH if not cmd else None
+    with running_container(image, CONTAINER_PORT, *extra, command=cmd, ready_path=ready_path) as started:
+        yield started.url
 
 
 def wrk(url: str, method: str, body: str | None, duration_s: int, warmup_s: int) -> dict[str, Any]:
@@ -175,14 +97,14 @@ def service_and_ceiling(image: str, duration_s: int, warmup_s: int, rounds: int)
     """wrk against the service and the ceiling, alternating (A B A B ...) so that a burst of load
     from other jobs on the shared machine hits both alike; each side keeps its best round."""
     # The constant app is mounted next to the service's code and started with the service's config.
-    mount = ["--volume", f"{BENCH / 'ceiling_app.py'}:/opt/banknote/bench_ceiling_app.py:ro"]
-    command = ["gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "--no-control-socket",
-               "bench_ceiling_app:app"]
+    mount = ("--volume", f"{BENCH / 'ceiling_app.py'}:/opt/banknote/bench_ceiling_app.py:ro")
+    command = ("gunicorn", "--config", "/opt/banknote/app/gunicorn.conf.py", "--no-control-socket",
+               "bench_ceiling_app:app")
     with container(image) as service, container(image, mount, command) as ceiling:
-        status, body = http("POST", f"{service}/predict", ROW)
+        status, _, body = request("POST", f"{service}/predict", ROW)
         if status != 200 or "label" not in json.loads(body):
             raise BenchError(f"the service answered {status} {body[:200]!r} to a valid row")
-        status, body = http("POST", f"{ceiling}/predict", ROW)
+        status, _, body = request("POST", f"{ceiling}/predict", ROW)
         if status != 200:
             raise BenchError(f"the ceiling app answered {status} {body[:200]!r}")
         runs: dict[str, list[dict[str, Any]]] = {"service": [], "ceiling": []}
@@ -204,27 +126,14 @@ def bench_seed(model_dir: Path, duration_s: int, warmup_s: int) -> dict[str, Any
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        wait_listening(port, 60, process=process)
+        wait_http(f"http://127.0.0.1:{port}/", 60, status=None, failed=lambda: exited(process))
         url = f"http://127.0.0.1:{port}/predict?{ROW_QUERY}"
-        status, body = http("GET", url)
+        status, _, body = request("GET", url)
         if status != 200:
             raise BenchError(f"the seed app answered {status} {body[:200]!r}")
         return wrk(url, "GET", None, duration_s, warmup_s)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def started_at(container_id: str) -> float:
-    """The container's State.StartedAt as a Unix time (the engine's clock is the host's)."""
-    text = run(["docker", "inspect", "-f", "{{.State.StartedAt}}", container_id]).stdout.strip()
-    seconds, _, fraction = text.rstrip("Z").partition(".")
-    stamp = datetime.datetime.fromisoformat(seconds).replace(tzinfo=datetime.UTC).timestamp()
-    return stamp + float(f"0.{fraction or 0}")
+        stop_process(process, 10)
 
 
 def time_to_ready(image: str, runs: int) -> tuple[list[float], list[float]]:
@@ -232,16 +141,15 @@ def time_to_ready(image: str, runs: int) -> tuple[list[float], list[float]]:
     part of it after the engine started the container (the image's own start-up)."""
     totals, in_container = [], []
     for _ in range(runs):
-        port = free_port()
         start = time.monotonic()
-        container_id = run(docker_run_argv(image, port)).stdout.strip()
+        started = start_container(image, CONTAINER_PORT)
         try:
-            ready = wait_ready(f"http://127.0.0.1:{port}/v2/health/ready", 60, container_id)
+            ready = started.wait_ready(60, interval=0.01)
             ready_wall = time.time() - (time.monotonic() - ready)
             totals.append(ready - start)
-            in_container.append(ready_wall - started_at(container_id))
+            in_container.append(ready_wall - started.started_at())
         finally:
-            subprocess.run(["docker", "rm", "--force", container_id], capture_output=True, check=False)
+            started.remove()
     return totals, in_container
 
 
@@ -252,8 +160,7 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    docker_version = subprocess.run(["docker", "version", "-f", "{{.Server.Version}}"],
-                                     text=True, capture_output=True, check=False).stdout.strip()
+    docker_version = docker("version", "-f", "{{.Server.Version}}", check=False).stdout.strip()
     return {
         "nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(),
         "python": platform.python_version(), "docker_engine": docker_version,
@@ -299,9 +206,9 @@ def markdown(results: dict[str, Any]) -> str:
         ("ceiling: same image + gunicorn config, constant JSON", "POST /predict", results["ceiling"]),
         ("seed: Flask dev server (host), sklearn from joblib", "GET /predict?...", results["seed"]),
     ]
-    for server, request, r in rows:
+    for server, sent, r in rows:
         lat = r["latency_us"]
-        lines.append(f"| {server} | {request} | {r['rps']:.0f} | {lat['p50'] / 1e3:.2f} | "
+        lines.append(f"| {server} | {sent} | {r['rps']:.0f} | {lat['p50'] / 1e3:.2f} | "
                      f"{lat['p99'] / 1e3:.2f} | {r['failed']} |")
     b = results["batch"]
     lines += [
@@ -373,11 +280,11 @@ def main(argv: list[str] | None = None) -> int:
 
         results["wsgi_cpu"] = wsgi_cost.compare(args.model_dir / "serving", ROW)
         log("5/6 image size")
-        size = run(["docker", "image", "inspect", "-f", "{{.Size}}", args.image]).stdout
+        size = docker("image", "inspect", "-f", "{{.Size}}", args.image).stdout
         results["image_mb"] = int(size) / 1e6
         log("6/6 docker run to ready, 5 runs")
         results["ready_s"], results["started_to_ready_s"] = time_to_ready(args.image, 5)
-    except (BenchError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+    except (BenchError, WaitTimeout, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         detail = getattr(error, "stderr", None) or ""
         print(f"bench: failed: {error}\n{detail}", file=sys.stderr)
         return 1

@@ -2,12 +2,8 @@
 
 import csv
 import os
-import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from app import create_app
-from tests.support.network import free_port, serve_in_thread
+from tests.support.http import serve_in_thread, wait_http
+from tests.support.ports import free_port
+from tests.support.wait import WaitTimeout, exited, stop_process
 from training.schema import FEATURES, LABEL
 
 
@@ -76,29 +74,16 @@ class Gunicorn:
         return self.stdout.read_text(), self.stderr.read_text()
 
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"gunicorn exited with {self.process.returncode}: {self.logs()[1]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/v2/health/ready", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"gunicorn not ready after {timeout} s: {self.logs()[1]}")
+        """Until /v2/health/ready answers 200; fails at once if gunicorn exits, with its error log."""
+        wait_http(f"{self.url}/v2/health/ready", timeout, interval=0.1, failed=lambda: exited(self.process),
+                  details=lambda: self.logs()[1])
 
     def stop(self, timeout: float = 40) -> int:
         """SIGTERM (graceful), then the exit code; SIGKILL only if it hangs, which fails the caller."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
+        code = stop_process(self.process, timeout)
+        if code is None:
+            raise WaitTimeout(f"gunicorn still ran {timeout:g} s after SIGTERM (killed): {self.logs()[1]}")
+        return code
 
 
 def start_gunicorn(repo_root: Path, log_dir: Path, env: dict[str, str], workers: int = 1) -> Gunicorn:

@@ -1,4 +1,4 @@
-"""Helpers for the build tests: ask the local registry, the docker CLI, a copy of the build context."""
+"""Helpers for the build tests: ask the local registry's API, a copy of the build context."""
 
 import shutil
 import subprocess
@@ -8,9 +8,8 @@ from pathlib import Path
 import requests
 
 from tests.support.ansible import REPO_ROOT
+from tests.support.docker import LOCAL_REGISTRY, LOCAL_REGISTRY_STATE, registry_password
 
-REGISTRY = "127.0.0.1:5443"
-REGISTRY_STATE = REPO_ROOT / ".local" / "registry"
 REPOSITORY = "banknote"
 MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 
@@ -18,9 +17,9 @@ MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json"
 def registry_request(method: str, path: str, **kwargs: object) -> requests.Response:
     """A request to the local registry's API. `verify` per request: a session's verify loses to
     REQUESTS_CA_BUNDLE from the environment."""
-    return requests.request(method, f"https://{REGISTRY}/v2/{REPOSITORY}/{path}", timeout=10,
-                            auth=("banknote", (REGISTRY_STATE / "password").read_text().strip()),
-                            verify=str(REGISTRY_STATE / "tls.crt"), **kwargs)
+    return requests.request(method, f"https://{LOCAL_REGISTRY}/v2/{REPOSITORY}/{path}", timeout=10,
+                            auth=("banknote", registry_password()),
+                            verify=str(LOCAL_REGISTRY_STATE / "tls.crt"), **kwargs)
 
 
 def manifest_digest(tag: str) -> str | None:
@@ -34,10 +33,6 @@ def manifest_digest(tag: str) -> str | None:
 
 def delete_manifest(digest: str) -> None:
     registry_request("DELETE", f"manifests/{digest}")
-
-
-def docker(*args: str, check: bool = True, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=timeout)
 
 
 CONTEXT_PATHS = ("app", "Dockerfile", ".dockerignore", "requirements/serve.txt", "wheelhouse")

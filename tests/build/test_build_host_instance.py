@@ -13,8 +13,8 @@ import socketserver
 import pytest
 
 from tests.support.ansible import run_playbook
+from tests.support.http import serve_in_thread
 from tests.support.moto import moto_server
-from tests.support.network import serve_in_thread
 
 pytestmark = [pytest.mark.ansible]
 

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from container_helpers import BASE_IMAGE, IMAGE_TAG, PRODUCTION_FLAGS, Container, docker
+from container_helpers import BASE_IMAGE, IMAGE_TAG, docker
 
-from tests.support.network import free_port
+from tests.support.docker import Container, engine_error, running_container
+from tests.support.docker import start_container as start_production
 
 
 @pytest.fixture(scope="session")
 def docker_engine() -> None:
-    if docker("info", check=False, timeout=30).returncode != 0:
-        pytest.fail("the Docker engine is not reachable: run scripts/services.sh start dockerd")
+    if error := engine_error():
+        pytest.fail(error)
 
 
 @pytest.fixture(scope="session")
@@ -65,39 +66,25 @@ def exposed_port(image_config: dict[str, Any]) -> int:
 StartContainer = Callable[..., Container]
 
 
-def _starter(image: str, exposed_port: int, started: list[str]) -> StartContainer:
-    def start(*docker_args: str, command: tuple[str, ...] = ()) -> Container:
-        port = free_port()
-        container_id = docker(
-            "run", "--detach", *PRODUCTION_FLAGS, "--publish", f"127.0.0.1:{port}:{exposed_port}",
-            *docker_args, image, *command,
-        ).stdout.strip()
-        started.append(container_id)
-        return Container(container_id, port)
-
-    return start
-
-
 @pytest.fixture
 def start_container(image: str, exposed_port: int) -> Iterator[StartContainer]:
     """Starts containers with the production flags (plus any given); removes them by ID afterwards."""
-    started: list[str] = []
-    yield _starter(image, exposed_port, started)
-    for container_id in started:
-        docker("rm", "--force", container_id, check=False)
+    started: list[Container] = []
+
+    def start(*docker_args: str, command: tuple[str, ...] = ()) -> Container:
+        started.append(start_production(image, exposed_port, *docker_args, command=command))
+        return started[-1]
+
+    yield start
+    for container in started:
+        container.remove()
 
 
 @pytest.fixture(scope="module")
 def service(image: str, exposed_port: int) -> Iterator[Container]:
     """One ready service container shared by a module's read-only HTTP tests."""
-    started: list[str] = []
-    container = _starter(image, exposed_port, started)()
-    try:
-        container.wait_ready()
+    with running_container(image, exposed_port) as container:
         yield container
-    finally:
-        for container_id in started:
-            docker("rm", "--force", container_id, check=False)
 
 
 @pytest.fixture(scope="session")

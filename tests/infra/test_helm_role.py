@@ -14,7 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from infra_helpers import run_playbook
 
-from tests.support.network import serve_in_thread
+from tests.support.http import serve_in_thread
 
 pytestmark = pytest.mark.ansible
 

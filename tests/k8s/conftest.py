@@ -2,47 +2,17 @@
 registry (built from the session's trained model with scripts/build-image.sh, pushed under a test
 repository so the project's own `banknote` repository and deploys are left alone)."""
 
-import json
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from k8s_helpers import run_playbook
+from k8s_helpers import FAKE_ECR_REFERENCE, TEST_REPOSITORY, push, run_playbook, write_record
 
 from tests.support.ansible import REPO_ROOT
+from tests.support.docker import engine_error
 from tests.support.moto import MotoServer, moto_server
-
-REGISTRY = "127.0.0.1:5443"
-TEST_REPOSITORY = f"{REGISTRY}/banknote-k8s-test"
-# A digest-pinned reference shaped like ECR's, for rendering only (nothing pulls it).
-FAKE_ECR_REFERENCE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/banknote@sha256:" + "ab" * 32
-
-
-def docker(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DOCKER_BUILDKIT": "0"}
-    return subprocess.run(["docker", *args], check=True, text=True, capture_output=True, timeout=timeout,
-                          env=env)
-
-
-def write_record(path: Path, repository: str, tag: str, digest: str) -> Path:
-    record = {"repository_uri": repository, "tag": tag, "digest": digest,
-              "reference": f"{repository}@{digest}"}
-    path.write_text(json.dumps(record))
-    return path
-
-
-def push(local_image: str, tag: str) -> str:
-    """Pushes local_image as TEST_REPOSITORY:tag; returns the registry's digest."""
-    password = (REPO_ROOT / ".local" / "registry" / "password").read_text().strip()
-    subprocess.run(["docker", "login", "-u", "banknote", "--password-stdin", REGISTRY], input=password,
-                   check=True, text=True, capture_output=True, timeout=60)
-    docker("tag", local_image, f"{TEST_REPOSITORY}:{tag}")
-    out = docker("push", f"{TEST_REPOSITORY}:{tag}").stdout
-    digest = next(word for line in out.splitlines() if "digest:" in line for word in line.split()
-                  if word.startswith("sha256:"))
-    return digest
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +47,8 @@ def render_manifests(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def pushed_app_image(serving_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The real app image (scripts/build-image.sh on the session's model), pushed to the registry."""
-    if subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=False).returncode != 0:
-        pytest.fail("the Docker engine is not reachable: run scripts/services.sh start")
+    if error := engine_error():
+        pytest.fail(error)
     iid_file = tmp_path_factory.mktemp("k8s-image") / "iid"
     env = {**os.environ, "MODEL_DIR": str(serving_dir), "IIDFILE": str(iid_file)}
     subprocess.run([str(REPO_ROOT / "scripts" / "build-image.sh"), "banknote:k8s-test"], env=env, check=True,

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAKE_ECR_REFERENCE, write_record
-from k8s_helpers import run_playbook
+from k8s_helpers import FAKE_ECR_REFERENCE, run_playbook, write_record
 
 pytestmark = pytest.mark.ansible
 
@@ -37,7 +36,7 @@ def test_podman_revision_runs_k8s_app_replicas_pods(tmp_path: Path, replicas: in
         "k8s_app_podman_registry": "", "k8s_app_podman_work_dir": str(tmp_path / "k8s"),
         "k8s_app_manifest_dir": str(tmp_path / "manifests"),
     }, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
-    assert "List this revision's pods" in run.output, run.explain()
+    assert run.task_results("List this revision's pods"), run.explain()
     assert "replicas" not in yaml.safe_load((tmp_path / "manifests" / "deployment.yaml").read_text())["spec"]
     (revision,) = (tmp_path / "k8s" / "revisions").glob("banknote-revision-test-*.yaml")
     played = yaml.safe_load(revision.read_text())

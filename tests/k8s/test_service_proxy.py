@@ -5,14 +5,14 @@ import json
 import subprocess
 import sys
 import threading
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.ansible import REPO_ROOT
-from tests.support.network import free_port, port_open
+from tests.support.http import request
+from tests.support.ports import free_port, port_open
 
 PROXY = REPO_ROOT / "roles" / "k8s_app" / "files" / "service_proxy.py"
 
@@ -40,8 +40,9 @@ def backend(name: str) -> tuple[http.server.ThreadingHTTPServer, int]:
 
 
 def get(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-        return response.read().decode()
+    reply = request("GET", f"http://127.0.0.1:{port}/", timeout=5)
+    assert reply.status == 200, reply
+    return reply.body.decode()
 
 
 @pytest.fixture

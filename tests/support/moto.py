@@ -6,9 +6,7 @@ own setup and checks use the `moto-admin` profile (AdministratorAccess).
 """
 
 import configparser
-import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +17,8 @@ import boto3
 
 from tests.support.ansible import REPO_ROOT, VENV_BIN
 from tests.support.iam_policy import read_call_log
-from tests.support.network import free_port
+from tests.support.ports import free_port
+from tests.support.wait import exited, stop_process, wait_until
 
 LAUNCHER = REPO_ROOT / "local" / "moto" / "server.py"
 OPERATOR = "banknote-operator"
@@ -82,17 +81,10 @@ def moto_server(log_path: Path, start_timeout: float = 60,
                                     "--repo-root", str(repo_root)],
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + start_timeout
         # The launcher writes the credentials file only once it serves.
-        while not server.credentials_file.is_file():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"moto did not start on 127.0.0.1:{port}; see {log_path}")
-            time.sleep(0.2)
+        wait_until(server.credentials_file.is_file, start_timeout, interval=0.2,
+                   what=f"moto on 127.0.0.1:{port} serving (see {log_path})",
+                   failed=lambda: exited(process))
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 20)

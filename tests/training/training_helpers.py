@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support.network import serve_in_thread
+from tests.support.http import serve_in_thread
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXED_REVISION = "test-revision-0123456789"
