@@ -27,7 +27,7 @@ def build_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]
 def build_infra(build_moto: MotoServer) -> MotoServer:
     """playbooks/infra.yml on the test moto: network stack, ECR repository, build-host instance profile."""
     run = run_playbook("playbooks/infra.yml", extra_vars=build_moto.extra_vars, timeout=900)
-    assert run.returncode == 0, f"infra.yml failed (the build needs it):\n{run.output[-5000:]}"
+    assert run.returncode == 0, f"infra.yml failed (the build needs it):\n{run.explain()}"
     return build_moto
 
 

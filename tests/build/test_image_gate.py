@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.ansible import JSON_RESULTS, REPO_ROOT, run_playbook
+from tests.support.ansible import REPO_ROOT, run_playbook
 
 pytestmark = [pytest.mark.ansible]
 
@@ -42,7 +42,7 @@ def run_gate(tmp_path: Path, severity_counts: dict[str, int], status: str = "COM
     # The stand-in module replaces the project's modules (ansible.cfg library) for this run only.
     return run_playbook("tests/build/playbooks/image_record.yml", extra_vars=variables,
                         env={**os.environ, "BANKNOTE_FAKE_SCAN_RESULT": str(result)},
-                        config={"library": str(GATE), **JSON_RESULTS}, timeout=300)
+                        config={"library": str(GATE)}, timeout=300)
 
 
 def test_passing_gate_records_the_image(tmp_path):

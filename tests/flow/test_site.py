@@ -8,7 +8,6 @@ are the machine's only ones, so this module starts and ends with a teardown.
 """
 
 import json
-import re
 import subprocess
 import urllib.error
 import urllib.request
@@ -18,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
+from tests.support.http import post_json
 from tests.support.iam_policy import assert_calls_allowed
 from tests.support.leftovers import assert_nothing_left, leftovers
 from tests.support.moto import moto_server
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
 
-ENDPOINT_LINE = re.compile(r"verify: endpoint (?P<url>http\S+) live, ready")
 PROJECT = "banknote"
 # What the deploy leaves for the teardown to remove, at least (tests/support/leftovers.py's kinds).
 DEPLOYED_KINDS = {"IAM role", "IAM instance profile", "OIDC provider", "EKS cluster", "Fargate profile",
@@ -46,13 +45,6 @@ def flow(dataset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         run_playbook("playbooks/teardown.yml", extra_vars=extra_vars)
 
 
-def post_json(url: str, body: object) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
 def site(flow: dict, *args: str) -> PlaybookRun:
     return run_playbook("site.yml", *args, extra_vars=flow["extra_vars"])
 
@@ -67,9 +59,8 @@ def test_site_deploys_from_nothing_and_verifies(flow: dict):
     run = site(flow)
     assert run.returncode == 0, run.explain()
     assert run.total("failed") == 0, run.explain()
-    match = ENDPOINT_LINE.search(run.output)
-    assert match, run.explain()
-    flow["url"] = match["url"]
+    assert run.messages("verify : Report the endpoint"), run.explain()  # verify ran to its end
+    flow["url"] = run.fact("verify_url")
     flow["first_run_seconds"] = run.seconds
     # The endpoint answers any HTTP client, not just the verify role: a genuine row of the data set.
     answer = post_json(f"{flow['url']}/predict",

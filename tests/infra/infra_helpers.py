@@ -1,4 +1,4 @@
-"""Helpers for the infra tests: the infra steps of the teardown, playbooks with one JSON line a result."""
+"""Helpers for the infra tests: the infra steps of the teardown, playbooks under this package's bounds."""
 
 import functools
 import importlib.util
@@ -9,10 +9,8 @@ from tests.support import ansible
 # machine uses (podman pods, the build host stand-in); their own tests cover them.
 INFRA_TEARDOWN_STEPS = ["fargate_profile", "eks_cluster", "ecr", "network", "iam"]
 
-# JSON results for PlaybookRun.failure_messages; deprecation warnings are noise in the failure output.
-run_playbook = functools.partial(
-    ansible.run_playbook, config={**ansible.JSON_RESULTS, "deprecation_warnings": "false"}, timeout=900
-)
+# Deprecation warnings are noise in a failure's stderr.
+run_playbook = functools.partial(ansible.run_playbook, config={"deprecation_warnings": "false"}, timeout=900)
 
 
 def _load_preflight_filters():

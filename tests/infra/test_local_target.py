@@ -47,8 +47,9 @@ def test_the_operator_is_denied_what_its_policies_do_not_grant(moto: MotoServer,
     task = {"name": "users", "amazon.aws.iam_user_info": {"region": "{{ aws_region }}"}}
     run = run_playbook(one_task_playbook(tmp_path, task), "-e", json.dumps(moto.extra_vars))
     assert run.returncode != 0, run.explain()
-    assert "AccessDenied" in run.output, run.explain()
-    assert f"user/{OPERATOR} is not authorized to perform: iam:ListUsers" in run.output, run.explain()
+    (message,) = run.failure_messages
+    assert "AccessDenied" in message, run.explain()
+    assert f"user/{OPERATOR} is not authorized to perform: iam:ListUsers" in message, run.explain()
 
     denied = [c for c in moto.calls() if c["action"] == "ListUsers" and c["user"] == OPERATOR]
     assert denied, "the denied call is not in the call log"

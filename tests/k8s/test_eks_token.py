@@ -79,13 +79,11 @@ def test_cluster_auth_reads_endpoint_and_ca_and_mints_a_hidden_token(tmp_path: P
                                                   "k8s_app_manifest_dir": str(tmp_path / "manifests")},
                        timeout=300)
     assert run.returncode == 0, run.explain()
-    assert f"HOST={moto_cluster['endpoint']}" in run.output
-    assert "PREFIX=k8s-aws-v1." in run.output
     ca_file = tmp_path / "eks-ca.crt"
-    assert f"CA={ca_file}" in run.output
+    assert run.messages("show") == [f"HOST={moto_cluster['endpoint']} PREFIX=k8s-aws-v1. CA={ca_file}"]
     assert ca_file.read_bytes() == base64.b64decode(moto_cluster["certificateAuthority"]["data"])
     # no_log: the token itself never reaches the output
-    assert run.output.count("k8s-aws-v1.") == 1
+    assert run.raw.count("k8s-aws-v1.") == 1
 
 
 @pytest.mark.ansible
@@ -103,7 +101,8 @@ def test_cluster_auth_fails_clearly_without_the_cluster(tmp_path: Path, k8s_moto
                                                   "k8s_app_manifest_dir": str(tmp_path / "manifests")},
                        timeout=300)
     assert run.returncode != 0
-    assert f"EKS cluster {missing} is missing or not ACTIVE" in run.output
+    assert any(f"EKS cluster {missing} is missing or not ACTIVE" in message
+               for message in run.failure_messages), run.explain()
     # A teardown carries on instead.
     run = run_playbook(str(playbook), extra_vars={**k8s_moto.extra_vars, "project_name": missing,
                                                   "k8s_app_cluster_auth": "eks",

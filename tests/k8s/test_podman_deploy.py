@@ -7,20 +7,18 @@ a new revision starts before the old one stops, so requests never fail during th
 cannot prove: the kubelet's probes, the NLB's health checks and deregistration timing, Fargate
 scheduling across zones, the PDB and the HPA (podman ignores them)."""
 
-import json
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import TEST_REPOSITORY, docker, push, write_record
-from k8s_helpers import podman_json, run_playbook
+from k8s_helpers import TEST_REPOSITORY, podman_json, push, run_playbook, write_record
 
-from tests.support.network import free_port, port_open
+from tests.support.docker import docker
+from tests.support.http import request
+from tests.support.ports import free_port, port_open
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
 
@@ -95,9 +93,8 @@ def test_verify_role_passes_against_the_pods(target: Target):
     run = run_playbook("playbooks/verify.yml", extra_vars=target.vars)
     assert run.returncode == 0, run.explain()
     assert run.recap["failed"] == 0
-    figures = run.output.split("verify: endpoint", 1)[1].split("'", 1)[0]
-    assert f"http://127.0.0.1:{target.port}" in figures
-    print("\nverify:", " ".join(figures.split()))
+    assert run.fact("verify_url") == f"http://127.0.0.1:{target.port}", run.explain()
+    print("\n" + " ".join(" ".join(run.messages("verify : Report the endpoint")).split()))
 
 
 def test_rerun_changes_nothing(target: Target):
@@ -119,17 +116,14 @@ class Load:
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        body = json.dumps(FORGED_NOTE).encode()
         deadline = time.monotonic() + self.max_seconds
-        headers = {"Content-Type": "application/json"}
         while (not self.stop.is_set() and len(self.results) < self.max_requests
                and time.monotonic() < deadline):
-            request = urllib.request.Request(self.url, data=body, headers=headers)
             try:
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    answer = json.loads(response.read())
-                    error = "" if answer.get("label") == 0 else f"wrong answer {answer}"
-            except (urllib.error.URLError, OSError, ValueError) as exc:
+                reply = request("POST", self.url, FORGED_NOTE)
+                answer = reply.json() if reply.status == 200 else None
+                error = "" if answer and answer.get("label") == 0 else f"{reply.status} {reply.body!r}"
+            except (OSError, ValueError) as exc:
                 error = repr(exc)
             self.results.append((time.monotonic(), error))
             time.sleep(0.01)

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from k8s_helpers import run_playbook
 
-from tests.support.ansible import JSON_RESULTS, REPO_ROOT
+from tests.support.ansible import REPO_ROOT, PlaybookRun
 from tests.support.moto import MotoServer
 
 TOKEN_USABLE_SECONDS = 14 * 60  # plugins/modules/eks_token.py TOKEN_LIFETIME_SECONDS
@@ -114,9 +114,19 @@ def mint(step_seconds: int = 0) -> dict:
 
 
 def show(label: str) -> dict:
-    return {"name": f"show {label}", "ansible.builtin.debug": {
-        "msg": f"{label}: {{{{ k8s_app_api.api_key | default('') | hash('sha256') }}}} "
-               f"{{{{ k8s_app_api.host | default('') }}}} {{{{ k8s_app_token_expires_at | default('') }}}}"}}
+    """A debug task whose msg (a mapping) the test reads back from the run's results: see shown()."""
+    return {"name": f"show {label}", "ansible.builtin.debug": {"msg": {
+        "token_sha256": "{{ k8s_app_api.api_key | default('') | hash('sha256') }}",
+        "host": "{{ k8s_app_api.host | default('') }}",
+        "expires_at": "{{ k8s_app_token_expires_at | default('') }}"}}}
+
+
+def shown(run: PlaybookRun, label: str) -> dict:
+    (result,) = run.results_of(f"show {label}")
+    return result["msg"]
+
+
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # no token at all
 
 
 EKS = {"k8s_app_cluster_auth": "eks", "project_name": "banknote-test"}
@@ -131,26 +141,23 @@ def test_each_mint_replaces_the_token_and_reports_its_expiry(tmp_path: Path, k8s
     tasks = [CONNECTED, mint(), show("first"), {"name": "pause", "ansible.builtin.pause": {"seconds": 2}},
              mint(600), show("second")]
     before = datetime.now(UTC).replace(microsecond=0)
-    run = run_playbook(token_play(tmp_path, tasks), extra_vars={**k8s_moto.extra_vars, **EKS},
-                       config=JSON_RESULTS, timeout=300)
+    run = run_playbook(token_play(tmp_path, tasks), extra_vars={**k8s_moto.extra_vars, **EKS}, timeout=300)
     assert run.returncode == 0, run.explain()
-    shown = re.findall(r"(first|second): ([0-9a-f]{64}) https://example.eks.amazonaws.com ([0-9TZ:-]+)",
-                       run.output)
-    found = {label: (token_hash, expires_at) for label, token_hash, expires_at in shown}
-    assert set(found) == {"first", "second"}, run.output[-3000:]
-    assert found["first"][0] != found["second"][0]  # a new token, the host kept
-    assert found["first"][0] != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # not ''
-    expiry = {k: datetime.strptime(v[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    found = {label: shown(run, label) for label in ("first", "second")}
+    assert {s["host"] for s in found.values()} == {"https://example.eks.amazonaws.com"}, found  # host kept
+    assert found["first"]["token_sha256"] != found["second"]["token_sha256"]  # a new token
+    assert found["first"]["token_sha256"] != EMPTY_SHA256
+    expiry = {k: datetime.strptime(v["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
               for k, v in found.items()}
     assert expiry["second"] > expiry["first"] >= before + timedelta(seconds=TOKEN_USABLE_SECONDS)
     assert expiry["second"] <= datetime.now(UTC) + timedelta(seconds=TOKEN_USABLE_SECONDS)
-    assert run.output.count("k8s-aws-v1.") == 0  # no_log: the token never reaches the output
+    assert run.raw.count("k8s-aws-v1.") == 0  # no_log: the token never reaches the output
 
 
 @pytest.mark.ansible
 def test_a_wait_longer_than_the_token_lives_is_refused(tmp_path: Path, k8s_moto: MotoServer):
     run = run_playbook(token_play(tmp_path, [CONNECTED, mint(800)]),
-                       extra_vars={**k8s_moto.extra_vars, **EKS}, config=JSON_RESULTS, timeout=300)
+                       extra_vars={**k8s_moto.extra_vars, **EKS}, timeout=300)
     assert run.returncode != 0
     assert run.failure_messages == [
         "the test step may wait 800 s but an EKS token is good for 840 s: set its timeout to at most 780 s."]
@@ -160,7 +167,7 @@ def test_a_wait_longer_than_the_token_lives_is_refused(tmp_path: Path, k8s_moto:
 def test_without_eks_auth_the_mint_changes_nothing(tmp_path: Path):
     started = time.monotonic()
     run = run_playbook(token_play(tmp_path, [mint(5000), show("none")]),
-                       extra_vars={"k8s_app_cluster_auth": "none"}, config=JSON_RESULTS, timeout=300)
+                       extra_vars={"k8s_app_cluster_auth": "none"}, timeout=300)
     assert run.returncode == 0, run.explain()
-    assert '"none: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  "' in run.output
+    assert shown(run, "none") == {"token_sha256": EMPTY_SHA256, "host": "", "expires_at": ""}
     assert time.monotonic() - started < 120
