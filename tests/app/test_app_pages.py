@@ -42,7 +42,9 @@ def test_pages_load_nothing_from_elsewhere(client, path):
     """No CDN: every src/href is a local path, and the CSP forbids other origins and inline code."""
     response = client.get(path)
     html = response.get_data(as_text=True)
-    for url in re.findall(r'(?:src|href)="([^"]*)"', html):
+    urls = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert urls, "the page links nothing: the check below would pass on an empty page"
+    for url in urls:
         assert url.startswith(("/", "#")), url
     assert "<script>" not in html  # no inline script
     csp = response.headers["Content-Security-Policy"]
@@ -52,7 +54,9 @@ def test_pages_load_nothing_from_elsewhere(client, path):
 
 def test_static_assets_are_served(client):
     html = client.get("/").get_data(as_text=True)
-    for url in re.findall(r'(?:src|href)="(/static/[^"]*)"', html):
+    assets = re.findall(r'(?:src|href)="(/static/[^"]*)"', html)
+    assert assets, "GET / loads no /static/ asset"
+    for url in assets:
         assert client.get(url).status_code == 200, url
 
 
@@ -97,6 +101,8 @@ def test_openapi_states_the_limits(client):
 def test_docs_page_renders_every_operation(client):
     spec = client.get("/openapi.json").json
     html = client.get("/docs").get_data(as_text=True)
+    assert spec["paths"]
+    assert spec["components"]["schemas"]
     for path, methods in spec["paths"].items():
         for method in methods:
             assert f'id="{method.upper()}-{path}"' in html, f"{method} {path}"
