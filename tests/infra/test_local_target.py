@@ -62,6 +62,7 @@ def test_the_operator_holds_exactly_the_shipped_policies_widened(moto: MotoServe
     iam = moto.client("iam")
     attached = iam.list_attached_user_policies(UserName=OPERATOR)["AttachedPolicies"]
     shipped = sorted(path.stem for path in (repo_root / "docs").glob("operator*.json"))
+    assert shipped, "no docs/operator*.json"
     assert sorted(p["PolicyName"] for p in attached) == shipped
     for policy in attached:
         version = iam.get_policy(PolicyArn=policy["PolicyArn"])["Policy"]["DefaultVersionId"]
