@@ -1,8 +1,8 @@
-"""The exploration and evaluation report: PNG plots (matplotlib, Agg) and one HTML page beside them."""
+"""The exploration and evaluation report: PNG plots (matplotlib, Agg) and one HTML page beside them
+(rendered from templates/report.html.j2)."""
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +15,7 @@ matplotlib.use("Agg")  # headless: never needs a display
 import numpy as np
 from matplotlib.figure import Figure
 
-from training import explore, schema
+from training import explore, render, schema
 
 CLASS_COLORS = ("#c0392b", "#2471a3")  # forged red, genuine blue, in schema.CLASSES order
 DPI = 90
@@ -212,103 +212,21 @@ def write_plots(
     return names
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _img(name: str, alt: str) -> str:
-    return f'<img src="{html.escape(name)}" alt="{html.escape(alt)}">'
-
-
-def _stats_table(stats: dict[str, dict[str, float]]) -> str:
-    columns = list(next(iter(stats.values())))
-    rows = [[name, *(f"{s[c]:.4g}" for c in columns)] for name, s in stats.items()]
-    return _table(["feature", *columns], rows)
-
-
-def _mean_std(mean: float, std: float) -> str:
-    return f"{mean:.4f} ± {std:.4f}"
-
-
 def render_html(data: dict[str, Any], plots: dict[str, str]) -> str:
-    e = html.escape
-    dataset, dedup, held_out = data["dataset"], data["dedup"], data["held_out"]
-    balance = explore.class_balance(data["y"])
-    cv_rows = [
-        [name, _mean_std(r["accuracy_mean"], r["accuracy_std"]),
-         _mean_std(r["roc_auc_mean"], r["roc_auc_std"])]
-        for name, r in data["cv"].items()
-    ]
-    grid_rows = [
-        [", ".join(f"{k}={v}" for k, v in r["params"].items()),
-         _mean_std(r["accuracy_mean"], r["accuracy_std"]), f"{r['roc_auc_mean']:.4f}"]
-        for r in data["search"]
-    ]
-    features = data["features"]
-    feature_rows = [
-        [n, f"{features['impurity_importance'][n]:.4f}",
-         f"{features['permutation_importance'][n]:.4f} ± {features['permutation_importance_std'][n]:.4f}"]
-        for n in schema.FEATURES
-    ]
-    metric_rows = [[k, f"{held_out[k]:.4f}"] for k in ("accuracy", "precision", "recall", "f1", "roc_auc")]
-    pairs = ", ".join(f"{a} / {b}: {r:+.2f}" for a, b, r in explore.strongest_pairs(data["correlations"]))
-    duplicates = ", ".join(map(str, dedup.duplicate_rows)) or "none"
-    by_class = explore.summary_by_class(data["X"], data["y"])
-    sections = [
-        "<h1>Banknote authentication: data exploration and model report</h1>",
-        f"<p>Seed {data['seed']}, training revision <code>{e(data['training_revision'])}</code>, "
-        f"scikit-learn {e(data['sklearn_version'])}. Labels: 0 = forged, 1 = genuine (this project's choice; "
-        "the source does not say).</p>",
-        "<h2>Data</h2>",
-        _table(["", ""], [
-            ["source", dataset.source], ["file sha256", dataset.file_sha256],
-            ["content sha256 (rows, canonical form)", dataset.content_sha256],
-            ["header present", "yes" if dataset.had_header else "no (UCI original form)"],
-            ["rows read", dedup.n_before], ["exact duplicates removed (before any split)", dedup.n_removed],
-            ["rows after de-duplication", len(data["y"])],
-            ["rows with equal features but another label", dedup.conflicting_feature_rows],
-        ]),
-        f"<p>Removed duplicate rows (1-based data row numbers, first occurrence kept): {e(duplicates)}.</p>",
-        "<h2>Class balance</h2>",
-        _table(["class", "label", "rows", "share"],
-               [[n, b["label"], b["count"], f"{b['share']:.1%}"] for n, b in balance.items()]),
-        _img(plots["class_balance"], "class balance"),
-        "<h2>Summary statistics</h2>", _stats_table(explore.summary_statistics(data["X"])),
-        *[f"<h3>{e(name)}</h3>" + _stats_table(stats) for name, stats in by_class.items()],
-        "<h2>Correlations</h2>", f"<p>Strongest feature pairs: {e(pairs)}.</p>",
-        _img(plots["correlation"], "correlation heatmap"),
-        "<h2>Distributions by class</h2>",
-        _img(plots["distributions"], "feature distributions"), _img(plots["pairs"], "pair plot"),
-        "<h2>Feature selection</h2>",
-        _table(["feature", "impurity importance", "permutation importance (mean ± std)"], feature_rows),
-        _img(plots["feature_importance"], "feature importances"),
-        f"<p><strong>Decision:</strong> {e(features['decision'])}</p>",
-        "<h2>Model selection (stratified 10-fold CV on the training part)</h2>",
-        _table(["model", "accuracy (mean ± std)", "ROC AUC (mean ± std)"], cv_rows),
-        _img(plots["cv_spread"], "CV spread"),
-        "<h3>Random-forest search</h3>",
-        _table(["parameters", "accuracy (mean ± std)", "ROC AUC"], grid_rows),
-        f"<p><strong>Served model:</strong> random forest with {e(str(data['selected']))}. "
-        f"{e(data['selection_note'])}</p>",
-        f"<h2>Held-out test ({held_out['n_test']} rows, scored once)</h2>",
-        f"<p>Positive class for precision, recall and F1: {e(held_out['positive_class'])}.</p>",
-        _table(["metric", "value"], metric_rows),
-        _img(plots["confusion_matrix"], "confusion matrix"), _img(plots["roc_curve"], "ROC curve"),
-        "<h2>Run</h2>",
-        _table(["phase", "seconds"], [[k, f"{v:.2f}"] for k, v in data["timings_s"].items()]),
-    ]
-    style = (
-        "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0}"
-        "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}"
-        "img{max-width:100%;display:block;margin:.5em 0}code{background:#f4f4f4}"
-    )
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>Banknote model report</title><style>{style}</style></head><body>\n"
-        + "\n".join(sections) + "\n</body></html>\n"
+    """report.html from templates/report.html.j2 (autoescaped): the figures here, the markup there."""
+    X, y = data["X"], data["y"]
+    passed_on = ("seed", "training_revision", "sklearn_version", "dataset", "dedup", "features", "cv",
+                 "search", "selected", "selection_note", "held_out", "timings_s")
+    return render.render(
+        "report.html.j2",
+        **{key: data[key] for key in passed_on},
+        n_rows=len(y),
+        balance=explore.class_balance(y),
+        summary=explore.summary_statistics(X),
+        summary_by_class=explore.summary_by_class(X, y),
+        strongest_pairs=explore.strongest_pairs(data["correlations"]),
+        feature_names=schema.FEATURES,
+        plots=plots,
     )
 
 

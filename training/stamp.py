@@ -1,7 +1,8 @@
 """What a trained model was made from, so a rerun with nothing changed can skip training.
 
-The stamp names the data (its content sha256), the training code (sha256 over training/*.py), the
-seed and the library versions that shape the trees. `python -m training --skip-if-unchanged`
+The stamp names the data (its content sha256), the training code (sha256 over training/*.py, the
+report and card templates, and app/artifact.py, which defines the artifact's format), the seed and
+the library versions that shape the trees. `python -m training --skip-if-unchanged`
 compares it with DIR/training-stamp.json and also checks that the serving artifact is intact.
 """
 
@@ -17,14 +18,21 @@ from app import artifact
 
 STAMP_FILE = "training-stamp.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
+ARTIFACT_FORMAT_FILE = Path(artifact.__file__).resolve()
 
 
-def code_sha256(package_dir: Path = PACKAGE_DIR) -> str:
-    """sha256 over the training package's source files, names included, in a stable order."""
+def code_sha256(package_dir: Path = PACKAGE_DIR, format_file: Path = ARTIFACT_FORMAT_FILE) -> str:
+    """sha256 over what shapes the outputs: the package's Python and templates, and the artifact
+    format; names included, in a stable order."""
+    sources = {
+        f"training/{path.relative_to(package_dir).as_posix()}": path
+        for pattern in ("*.py", "*.j2") for path in package_dir.rglob(pattern)
+    }
+    sources["app/artifact.py"] = format_file
     digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
-        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+    for name in sorted(sources):
+        digest.update(name.encode() + b"\0")
+        digest.update(sources[name].read_bytes() + b"\0")
     return digest.hexdigest()
 
 

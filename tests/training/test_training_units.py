@@ -143,3 +143,16 @@ def test_code_hash_covers_every_training_module(tmp_path: Path) -> None:
     before = stamp.code_sha256(package)
     (package / "select.py").write_text((package / "select.py").read_text() + "\n# changed\n")
     assert stamp.code_sha256(package) != before
+
+
+def test_code_hash_covers_the_templates_and_the_artifact_format(tmp_path: Path) -> None:
+    package = tmp_path / "training"
+    shutil.copytree(stamp.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    format_file = tmp_path / "artifact.py"
+    shutil.copyfile(stamp.ARTIFACT_FORMAT_FILE, format_file)
+    before = stamp.code_sha256(package, format_file)
+    template = package / "templates" / "model_card.md.j2"
+    template.write_text(template.read_text() + "changed\n")
+    after_template = stamp.code_sha256(package, format_file)
+    format_file.write_text(format_file.read_text() + "\n# changed\n")
+    assert len({before, after_template, stamp.code_sha256(package, format_file)}) == 3
