@@ -68,10 +68,13 @@ LABEL org.opencontainers.image.title="banknote" \
       io.banknote.model.sha256="${MODEL_SHA256}"
 
 # PYTHONDONTWRITEBYTECODE: the root fs is read-only in production; bytecode is baked in above.
+# PROMETHEUS_MULTIPROC_DIR: every worker's /metrics counts, as files on the /dev/shm tmpfs; one fixed
+# directory, which app/gunicorn.conf.py empties at each start.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    MODEL_DIR=/opt/model
+    MODEL_DIR=/opt/model \
+    PROMETHEUS_MULTIPROC_DIR=/dev/shm/banknote-metrics
 
 WORKDIR /opt/banknote
 # Numeric, so Kubernetes' runAsNonRoot can verify it without a passwd entry; owns no file in the image.

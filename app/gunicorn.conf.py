@@ -3,10 +3,13 @@
     gunicorn -c app/gunicorn.conf.py            # serves app:create_app() (wsgi_app below)
 
 Environment: MODEL_DIR (required), BIND (default 0.0.0.0:8080, the container port) or PORT,
-WORKERS, THREADS, GRACEFUL_TIMEOUT, KEEPALIVE; MAX_BATCH_ROWS and MAX_BODY_BYTES are read by the
-app. Command-line flags still override everything here.
+WORKERS, THREADS, GRACEFUL_TIMEOUT, KEEPALIVE, PROMETHEUS_MULTIPROC_DIR (default
+/dev/shm/banknote-metrics-<master pid>); MAX_BATCH_ROWS and MAX_BODY_BYTES are read by the app.
+Command-line flags still override everything here.
 """
 
+import contextlib
+import glob
 import json
 import math
 import os
@@ -52,8 +55,8 @@ worker_class = "gthread"
 threads = _env_int("THREADS", 4)
 
 # Load the model once in the master before forking: a missing or corrupt artifact stops start-up
-# with one "Error: ..." line (create_app raises a RuntimeError), workers share the arrays
-# copy-on-write, and they share the metrics table (see app/metrics.py).
+# with one "Error: ..." line (create_app raises a RuntimeError), and workers share the arrays
+# copy-on-write.
 preload_app = True
 
 timeout = 30
@@ -70,6 +73,14 @@ control_socket_disable = True
 
 # The heartbeat files must live on a writable tmpfs: the root filesystem is read-only.
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - a private tmpfs in the container, not a shared /tmp
+
+# /metrics counts for every worker (prometheus_client's multiprocess mode, see app/metrics.py): each
+# process writes its counts to files in this directory, on the same tmpfs. prometheus_client reads
+# the variable when first imported, so it is set here, before the app is loaded. The image sets one
+# fixed directory (Dockerfile); elsewhere the default is named after this master's pid, so that two
+# servers on one machine never count into each other.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = f"{worker_tmp_dir}/banknote-metrics-{os.getpid()}"
 
 accesslog = "-"
 errorlog = "-"
@@ -101,20 +112,30 @@ class JsonAccessLogger(Logger):
 logger_class = JsonAccessLogger
 
 
-def pre_fork(server, worker):
-    """In the master, before each fork: reserve a metrics row no live worker uses."""
-    # Imported late: gunicorn puts the working directory on sys.path only after reading this file.
-    from app.metrics import MAX_SLOTS  # noqa: PLC0415
-
-    taken = {getattr(w, "metrics_slot", None) for w in server.WORKERS.values()}
-    free = [slot for slot in range(MAX_SLOTS) if slot not in taken]
-    if not free:
-        raise RuntimeError(f"more than {MAX_SLOTS} workers at once: lower WORKERS")
-    worker.metrics_slot = free[0]
+def _remove_metrics_files() -> str:
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    for path in glob.glob(os.path.join(directory, "*.db")):
+        os.remove(path)
+    return directory
 
 
-def post_fork(server, worker):
-    """In the new worker: write metrics to the row the master reserved."""
-    from app.metrics import use_slot  # noqa: PLC0415
+def on_starting(server):
+    """In the master, once, before any worker exists: counts start from zero, not from files a
+    previous run left on the tmpfs (a container restarted in its pod keeps the pod's /dev/shm)."""
+    os.makedirs(_remove_metrics_files(), exist_ok=True)
 
-    use_slot(worker.metrics_slot)
+
+def child_exit(server, worker):
+    """In the master, after a worker exited: its counter files stay (sums never go down);
+    prometheus_client drops only the live-gauge files of the dead pid (we have no gauges today)."""
+    # Imported late: gunicorn puts the working directory on sys.path only after reading this file,
+    # and prometheus_client must be imported after PROMETHEUS_MULTIPROC_DIR is set.
+    from prometheus_client.multiprocess import mark_process_dead  # noqa: PLC0415
+
+    mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """In the master, at shutdown: the counts end with the server, so the directory goes too."""
+    with contextlib.suppress(OSError):  # not empty or not ours to remove (e.g. a mount point)
+        os.rmdir(_remove_metrics_files())

@@ -1,4 +1,5 @@
-"""The service under gunicorn with the real config: start-up failures, JSON logs, shared metrics, SIGTERM."""
+"""The service under gunicorn with the real config: start-up failures, JSON logs, SIGTERM (metrics summed
+over workers: test_app_metrics.py)."""
 
 import json
 import signal
@@ -87,26 +88,6 @@ def test_access_log_is_one_json_object_per_request(gunicorn_server, genuine_row)
     missing = next(r for r in records if r["status"] == 404)
     assert missing["path"] == '/no"such\\page'
     assert missing["query"] == 'x="y"'
-
-
-def scrape_genuine(url) -> float:
-    text = get(f"{url}/metrics")[1].decode()
-    prefix = 'banknote_predictions_total{class="genuine"} '
-    return float(next(line for line in text.splitlines() if line.startswith(prefix)).removeprefix(prefix))
-
-
-def test_metrics_are_summed_over_workers(gunicorn_server, genuine_row):
-    """Whichever worker answers the scrape, it reports every worker's predictions."""
-    before = scrape_genuine(gunicorn_server.url)
-    n = 60
-    for _ in range(n):  # urllib opens a new connection each time, so the workers share the work
-        post_json(f"{gunicorn_server.url}/predict", genuine_row)
-    scrapes = {scrape_genuine(gunicorn_server.url) - before for _ in range(10)}
-    assert scrapes == {n}
-    stdout, _ = gunicorn_server.logs()
-    pids = {json.loads(line)["pid"] for line in stdout.splitlines() if '"/predict"' in line}
-    # Not asserted (the kernel decides who accepts), but reported: were both workers involved?
-    print(f"predictions answered by {len(pids)} worker process(es)")
 
 
 def test_sigterm_lets_an_in_flight_request_finish(gunicorn_factory, serving_dir, genuine_row):
