@@ -5,15 +5,16 @@ import re
 import subprocess
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 from container_helpers import Container, docker, http
 
-from app.forest import ForestModel
+from training.schema import FEATURES
 
 pytestmark = pytest.mark.docker
 
-ROWS = [  # from the data set: two forged (0), two genuine (1) notes
+ROWS = [  # from the data set: two forged (0), two genuine (1) notes (LABELS: their class in the data set)
     {"variance": 3.6216, "skewness": 8.6661, "curtosis": -2.8073, "entropy": -0.44699},
     {"variance": 4.5459, "skewness": 8.1674, "curtosis": -2.4586, "entropy": -1.4621},
     {"variance": -1.3971, "skewness": 3.3191, "curtosis": -1.3927, "entropy": -1.9948},
@@ -21,12 +22,21 @@ ROWS = [  # from the data set: two forged (0), two genuine (1) notes
 ]
 
 
+LABELS = [0, 0, 1, 1]
+# The served forest agrees with scikit-learn's to this (tests/training/test_training_forest_equivalence.py).
+SKLEARN_TOLERANCE = 1e-9
+
+
 @pytest.fixture(scope="module")
 def expected(serving_dir: Path) -> list[tuple[int, float]]:
-    """(label, probability) per row from the same artifact, computed on the host."""
-    model = ForestModel.load(serving_dir)
-    proba = model.predict_proba(np.array([[row[name] for name in model.feature_names] for row in ROWS]))
-    return [(int(model.classes[i]), float(p[i])) for p, i in zip(proba, proba.argmax(axis=1), strict=True)]
+    """(label, probability) per row, independently of the served code: scikit-learn's own predict_proba on
+    the estimator the artifact was exported from (model.joblib beside it), for the data set's labels."""
+    estimator = joblib.load(serving_dir.parent / "model.joblib")
+    proba = estimator.predict_proba(np.array([[row[name] for name in FEATURES] for row in ROWS]))
+    classes = [int(c) for c in estimator.classes_]
+    predicted = [classes[i] for i in proba.argmax(axis=1)]
+    assert predicted == LABELS, "the trained forest misclassifies a known note"
+    return [(label, float(p[classes.index(label)])) for label, p in zip(LABELS, proba, strict=True)]
 
 
 def run_in_image(image: str, *command: str) -> subprocess.CompletedProcess[str]:
@@ -118,7 +128,7 @@ def test_predict_single_row(service: Container, expected: list[tuple[int, float]
         answer = json.loads(body)
         assert answer["label"] == label
         assert answer["class"] == ("forged", "genuine")[label]
-        assert answer["probability"] == pytest.approx(probability, abs=1e-12)
+        assert answer["probability"] == pytest.approx(probability, abs=SKLEARN_TOLERANCE)
 
 
 def test_predict_batch_both_forms(service: Container, expected: list[tuple[int, float]]) -> None:
@@ -138,7 +148,7 @@ def test_v2_infer(service: Container, expected: list[tuple[int, float]]) -> None
     assert status == 200
     outputs = {output["name"]: output for output in json.loads(body)["outputs"]}
     assert outputs["label"]["data"] == [label for label, _ in expected]
-    assert outputs["probability"]["data"] == pytest.approx([p for _, p in expected], abs=1e-12)
+    assert outputs["probability"]["data"] == pytest.approx([p for _, p in expected], abs=SKLEARN_TOLERANCE)
 
 
 @pytest.mark.parametrize(("raw", "content_type", "status"), [
