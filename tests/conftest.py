@@ -1,5 +1,6 @@
-"""Fixtures shared by every test package: paths, the shared data set, one trained model per session."""
+"""Fixtures shared by every test package: paths, the shipped data set, one trained model per session."""
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -8,8 +9,10 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Tests and CI read the shared copy; the project never commits the data set.
-DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "data" / "banknote_authentication.csv"
+# The tests read the copy the project ships (data/README.md), checked against the sha256 given there,
+# written out here rather than read from training/data.py so a wrong pin in the code cannot pass.
+DATASET = REPO_ROOT / "data" / "banknote_authentication.csv"
+DATASET_SHA256 = "0787e50299c198e919276660edf98dd5dcb94951ad81435b3ab61afb666936c9"
 
 
 @pytest.fixture(scope="session")
@@ -19,10 +22,13 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def dataset_path() -> Path:
-    path = Path(os.environ.get("BANKNOTE_DATA", DEFAULT_DATASET))
-    if not path.is_file():
-        pytest.fail(f"data set not found at {path}: set BANKNOTE_DATA to the banknote CSV")
-    return path
+    if not DATASET.is_file():
+        pytest.fail(f"data set not found at {DATASET}: restore it with git checkout -- data/{DATASET.name}")
+    actual = hashlib.sha256(DATASET.read_bytes()).hexdigest()
+    if actual != DATASET_SHA256:
+        pytest.fail(f"{DATASET} has sha256 {actual}, expected {DATASET_SHA256}: "
+                    f"restore it with git checkout -- data/{DATASET.name}")
+    return DATASET
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`python -m training --data PATH_OR_URL --out DIR [--seed N]`: validate, explore, select, export.
+"""`python -m training --out DIR [--data PATH_OR_URL|uci] [--seed N]`: validate, explore, select, export.
 
 Data problems end with one line on stderr and exit status 1, never a traceback. The data is
 read and checked before scikit-learn and matplotlib are imported, so bad input fails in a blink.
@@ -31,8 +31,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--data", metavar="PATH_OR_URL",
-        help=f"banknote CSV (headed or the headerless UCI original), local path or http(s) URL; "
-             f"default: download {data.default_source()} and verify its content",
+        help=f"banknote CSV (headed or the headerless UCI original), local path or http(s) URL, or "
+             f"'{data.UCI_SOURCE}' to download {data.uci_url()} and verify its content; "
+             "default: the shipped copy data/banknote_authentication.csv, its sha256 checked",
+    )
+    parser.add_argument(
+        "--data-hint", metavar="TEXT", default=data.DATA_HINT,
+        help=f"how data errors tell the user to pass other data (default: {data.DATA_HINT!r}); "
+             "a wrapper such as playbooks/train.yml names its own way",
     )
     parser.add_argument("--out", metavar="DIR", required=True, type=Path, help="output directory")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed (default {DEFAULT_SEED})")
@@ -72,11 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
     timings: dict[str, float] = {}
-    # The default download must match the pinned UCI content, so its identity is known without it.
-    if args.skip_if_unchanged and args.data is None and _up_to_date(args, data.UCI_CONTENT_SHA256):
+    # The UCI download must match the pinned content, so its identity is known without downloading it.
+    uci = args.data is not None and args.data.lower() == data.UCI_SOURCE
+    if args.skip_if_unchanged and uci and _up_to_date(args, data.UCI_CONTENT_SHA256):
         return 0
     try:
-        dataset = data.load(args.data)
+        dataset = data.load(args.data, hint=args.data_hint)
         dedup = data.deduplicate(dataset.X, dataset.y)
         data.check_usable(dedup.X, dedup.y, f"{dataset.source} after removing {dedup.n_removed} duplicates")
     except data.DataError as exc:

@@ -2,7 +2,8 @@
 
 Accepted input: the headerless UCI original or the same rows under the header
 `variance,skewness,curtosis,entropy,class`; comma separated, blank lines ignored, any line
-ending; a local path, an http(s) URL, or a zip holding exactly one such file.
+ending; a local path, an http(s) URL, or a zip holding exactly one such file. The default is the
+copy shipped in data/ (its file sha256 is checked); "uci" downloads the original (its content is checked).
 """
 
 from __future__ import annotations
@@ -25,13 +26,19 @@ from training import schema
 # line ends and a final newline hashes to this value byte for byte. Derived from the shared copy
 # (file sha256 0787e502...36c9), which README.md there describes as the same rows with a header.
 UCI_CONTENT_SHA256 = "50573e4d341c0c211668136a8b83b592b8dda436520785c3cc3d536fe407a157"
-# Lets a user (or a test) point the default download at a mirror of the UCI file.
+# The copy shipped with the project (data/README.md: source, licence) and the sha256 of its bytes.
+SHIPPED_PATH = Path(__file__).resolve().parent.parent / "data" / "banknote_authentication.csv"
+SHIPPED_SHA256 = "0787e50299c198e919276660edf98dd5dcb94951ad81435b3ab61afb666936c9"
+# The source that downloads the UCI original (or BANKNOTE_DATA_URL, a mirror) and checks its content.
+UCI_SOURCE = "uci"
 DATA_URL_ENV = "BANKNOTE_DATA_URL"
 MIN_ROWS = 100  # after de-duplication: 10-fold CV on 80 % of the rows needs a few per fold
 MIN_ROWS_PER_CLASS = 20
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 DOWNLOAD_TIMEOUT_S = 60
-USE_LOCAL_COPY = "pass --data PATH to use a local copy"
+# How errors tell the user to pass other data; wrappers (playbooks/train.yml, scripts/deploy.sh) give
+# their own way through `python -m training --data-hint`, so a message names the command the user ran.
+DATA_HINT = "pass --data PATH_OR_URL"
 
 
 class DataError(Exception):
@@ -65,19 +72,17 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def default_source() -> str:
+def uci_url() -> str:
     return os.environ.get(DATA_URL_ENV) or schema.UCI_URL
 
 
-def read_bytes(source: str) -> bytes:
+def read_bytes(source: str, hint: str = DATA_HINT) -> bytes:
     """The raw bytes of a local file or an http(s) URL; DataError if unavailable."""
     if is_url(source):
-        return _download(source)
+        return _download(source, hint)
     path = Path(source)
     if not path.exists():
-        raise DataError(
-            f"data file {path} does not exist: pass --data with the banknote CSV, or omit it to download"
-        )
+        raise DataError(f"data file {path} does not exist; to use another copy, {hint}")
     if not path.is_file():
         raise DataError(f"data path {path} is not a file")
     try:
@@ -86,7 +91,7 @@ def read_bytes(source: str) -> bytes:
         raise DataError(f"cannot read data file {path}: {exc.strerror or exc}") from exc
 
 
-def _download(url: str) -> bytes:
+def _download(url: str, hint: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "banknote-training/1"})  # noqa: S310 (http(s) only)
     try:
         with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310
@@ -94,9 +99,9 @@ def _download(url: str) -> bytes:
     except urllib.error.HTTPError as exc:
         raise DataError(f"could not download {url}: HTTP {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
-        raise DataError(f"could not download {url}: {exc.reason}; {USE_LOCAL_COPY}") from exc
+        raise DataError(f"could not download {url}: {exc.reason}; to use a local copy, {hint}") from exc
     except (OSError, ValueError) as exc:
-        raise DataError(f"could not download {url}: {exc}; {USE_LOCAL_COPY}") from exc
+        raise DataError(f"could not download {url}: {exc}; to use a local copy, {hint}") from exc
     if len(body) > MAX_DOWNLOAD_BYTES:
         raise DataError(f"download from {url} exceeds {MAX_DOWNLOAD_BYTES >> 20} MiB: not the banknote data")
     return body
@@ -206,18 +211,36 @@ def check_usable(X: np.ndarray, y: np.ndarray, what: str) -> None:
             )
 
 
-def load(source: str | None) -> Dataset:
-    """Reads and validates the data; with no source, downloads the UCI original and verifies its content."""
-    verify_uci = source is None
-    source = default_source() if source is None else source
-    raw = read_bytes(source)
+def is_shipped(source: str) -> bool:
+    return not is_url(source) and Path(source).resolve() == SHIPPED_PATH
+
+
+def check_shipped(raw: bytes, hint: str = DATA_HINT) -> None:
+    """DataError unless these are the bytes of the shipped copy (data/README.md gives the same sha256)."""
+    actual = hashlib.sha256(raw).hexdigest()
+    if actual != SHIPPED_SHA256:
+        raise DataError(
+            f"{SHIPPED_PATH} has sha256 {actual}, expected {SHIPPED_SHA256}: restore it with "
+            f"`git checkout -- data/{SHIPPED_PATH.name}`, or to use another copy, {hint}"
+        )
+
+
+def load(source: str | None = None, hint: str = DATA_HINT) -> Dataset:
+    """Reads and validates the data. None: the shipped copy, its file sha256 checked first; "uci": the UCI
+    original downloaded and its content checked; else a path or URL, validated but not pinned.
+    `hint` says in error messages how to pass other data to the command the user ran."""
+    verify_uci = source is not None and source.lower() == UCI_SOURCE
+    source = str(SHIPPED_PATH) if source is None else uci_url() if verify_uci else source
+    raw = read_bytes(source, hint)
+    if is_shipped(source):
+        check_shipped(raw, hint)
     X, y, canonical, had_header = parse(_decode(raw, source), source)
     content_sha256 = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     if verify_uci and content_sha256 != UCI_CONTENT_SHA256:
         raise DataError(
             f"the data downloaded from {source} is not the UCI banknote data this project expects "
             f"(content sha256 {content_sha256}, expected {UCI_CONTENT_SHA256}); "
-            "check the file and pass it with --data PATH to train on it anyway"
+            f"check the file, and to train on it anyway, {hint}"
         )
     check_usable(X, y, source)
     return Dataset(

@@ -124,11 +124,12 @@ def test_download_of_a_web_page(http_root, tmp_path: Path) -> None:
     assert_one_line_error(result, "is neither a data row nor the header")
 
 
-def test_default_download_rejects_content_that_is_not_the_uci_original(
+def test_uci_download_rejects_content_that_is_not_the_uci_original(
     http_root, headerless_text: str, tmp_path: Path,
 ) -> None:
     # Still well-formed data (one value changed), so only the content check can catch it.
     root, base_url = http_root
     (root / "data.txt").write_text(headerless_text.replace("3.6216,", "3.6217,", 1))
-    result = run_training("--out", str(tmp_path / "out"), env={"BANKNOTE_DATA_URL": f"{base_url}/data.txt"})
+    result = run_training("--data", "uci", "--out", str(tmp_path / "out"),
+                          env={"BANKNOTE_DATA_URL": f"{base_url}/data.txt"})
     assert_one_line_error(result, "is not the UCI banknote data this project expects")

@@ -87,14 +87,14 @@ def test_model_card(trained_model_dir: Path, metrics: dict) -> None:
 
 @pytest.fixture(scope="module")
 def downloaded_run(tmp_path_factory: pytest.TempPathFactory, dataset_path: Path):
-    """Training with no --data, downloading a headerless copy from a server on 127.0.0.1."""
+    """Training with --data uci, downloading a headerless copy from a server on 127.0.0.1."""
     www = tmp_path_factory.mktemp("www")
     lines = dataset_path.read_text().splitlines()[1:]
     (www / "data_banknote_authentication.txt").write_text("".join(f"{line}\n" for line in lines))
     out = tmp_path_factory.mktemp("downloaded")
     with serve_directory(www) as base_url:
         url = f"{base_url}/data_banknote_authentication.txt"
-        result = run_training("--out", str(out), "--seed", "42",
+        result = run_training("--data", "uci", "--out", str(out), "--seed", "42",
                               env={"BANKNOTE_DATA_URL": url, **pinned_revision_env()})
     return result, out, url
 
@@ -140,7 +140,7 @@ def test_skip_if_unchanged_needs_no_download_and_writes_nothing(downloaded_run) 
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     # Nothing listens on port 9 here: an attempted download would fail the run.
     env = {"BANKNOTE_DATA_URL": "http://127.0.0.1:9/unreachable.txt", **pinned_revision_env()}
-    result = run_training("--out", str(out), "--seed", "42", "--skip-if-unchanged", env=env)
+    result = run_training("--data", "uci", "--out", str(out), "--seed", "42", "--skip-if-unchanged", env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("up to date:")
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
