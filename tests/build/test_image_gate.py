@@ -1,8 +1,8 @@
 """The image role's scan gate and record (issue 9, defect 8): image_record_file is what `--tags k8s_app`
 deploys, so it is written only after the gate passes, and a record naming an image that fails the gate
 is removed. Runs roles/image/tasks/record.yml on the control node with the scan module replaced by
-gate/ecr_image_scan_findings.py, which answers what the test wrote (the real module's statuses and
-severities are tested against Stubbers in tests/modules/test_build_modules.py). No moto, no registry,
+the stand-in collection in gate/ (its banknote.deploy.ecr_image_scan_findings answers what the test wrote (the real module's statuses and
+severities are tested against Stubbers in tests/modules/test_build_modules.py)). No moto, no registry,
 no build host: the gate runs on the control node (delegate_to: localhost) as in the build.
 """
 
@@ -39,10 +39,11 @@ def run_gate(tmp_path: Path, severity_counts: dict[str, int], status: str = "COM
         "image_digest": IMAGE["digest"],
         "image_scan_gate": True,
     }
-    # The stand-in module replaces the project's modules (ansible.cfg library) for this run only.
+    # The stand-in collection is the only banknote.deploy in collections_path for this run (the venv's
+    # collections are still found after it), so the role's FQCN reaches the stand-in module.
     return run_playbook("tests/build/playbooks/image_record.yml", extra_vars=variables,
                         env={**os.environ, "BANKNOTE_FAKE_SCAN_RESULT": str(result)},
-                        config={"library": str(GATE)}, timeout=300)
+                        config={"collections_path": str(GATE)}, timeout=300)
 
 
 def test_passing_gate_records_the_image(tmp_path):

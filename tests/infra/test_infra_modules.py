@@ -2,21 +2,8 @@
 data. The modules' whole runs against stubbed AWS responses, the access entry's principal resolution
 included, are in tests/modules/."""
 
-import importlib.util
-
 import pytest
-
-from tests.support.ansible import REPO_ROOT
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "plugins/modules" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-settings = _load("eks_cluster_settings")
+from ansible_collections.banknote.deploy.plugins.modules import eks_cluster_settings as settings
 
 
 class Failed(Exception):

@@ -1,32 +1,38 @@
-"""Every project module documents itself: ansible-doc (and so ansible-lint) parses its DOCUMENTATION,
-EXAMPLES and RETURN. A ': ' in a plain YAML scalar once broke this unnoticed."""
+"""Every module of the project's collection documents itself: `ansible-doc banknote.deploy.NAME` (as a
+reader or ansible-lint would run it, through ansible.cfg's collections_path) parses its DOCUMENTATION,
+EXAMPLES and RETURN. A ': ' in a plain YAML scalar once broke this unnoticed. That the documentation agrees
+with each argument spec is ansible-test's validate-modules (test_collection.py)."""
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from tests.support.ansible import REPO_ROOT, VENV_BIN
 
-MODULES = sorted(path.stem for path in (REPO_ROOT / "plugins/modules").glob("*.py"))
+COLLECTION = REPO_ROOT / "collections" / "ansible_collections" / "banknote" / "deploy"
+MODULES = sorted(path.stem for path in (COLLECTION / "plugins" / "modules").glob("*.py"))
 
 
-def ansible_doc(name: str) -> dict:
-    run = subprocess.run([str(VENV_BIN / "ansible-doc"), "-M", "plugins/modules", "--json", name],
-                         cwd=REPO_ROOT, capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    assert "Unable to parse" not in run.stderr, run.stderr
-    return json.loads(run.stdout)[name]
+def ansible_doc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(VENV_BIN / "ansible-doc"), *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, check=False)
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_module_documentation_parses(name: str):
-    doc = ansible_doc(name)
+    run = ansible_doc("--json", f"banknote.deploy.{name}")
+    assert run.returncode == 0, run.stderr
+    assert "Unable to parse" not in run.stderr, run.stderr
+    doc = json.loads(run.stdout)[f"banknote.deploy.{name}"]
     assert doc["doc"]["short_description"]
+    assert doc["doc"]["collection"] == "banknote.deploy"
     assert doc["examples"], f"{name} has no EXAMPLES"
+    assert f"banknote.deploy.{name}:" in doc["examples"], f"{name}'s EXAMPLES do not call it by its FQCN"
 
 
-def test_there_are_modules_to_check():
-    assert len(MODULES) >= 14
-    assert all(Path(REPO_ROOT / "plugins/modules" / f"{name}.py").is_file() for name in MODULES)
+def test_ansible_doc_lists_every_module_of_the_collection():
+    run = ansible_doc("--list", "--json", "banknote.deploy")
+    assert run.returncode == 0, run.stderr
+    assert sorted(json.loads(run.stdout)) == [f"banknote.deploy.{name}" for name in MODULES]
+    assert len(MODULES) == 16

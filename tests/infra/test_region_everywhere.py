@@ -13,7 +13,6 @@ AnsibleModule.
 """
 
 import importlib
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ import yaml
 
 from tests.support.ansible import REPO_ROOT
 
-PROJECT_MODULES = REPO_ROOT / "plugins" / "modules"
-AWS_COLLECTIONS = ("amazon.aws", "community.aws")
+# The project's own collection (collections/ansible_collections/banknote/deploy) is checked like the AWS ones.
+AWS_COLLECTIONS = ("amazon.aws", "community.aws", "banknote.deploy")
 REGION_KEYS = ("region", "aws_region")
 # Keys of a task that hold nested tasks.
 BLOCK_KEYS = ("block", "rescue", "always")
@@ -63,13 +62,7 @@ def _argument_spec(main) -> dict[str, Any]:
 
 
 def _module_main(name: str):
-    """main() of a project module (short name) or of an amazon.aws / community.aws module (FQCN)."""
-    if "." not in name:
-        path = PROJECT_MODULES / f"{name}.py"
-        spec = importlib.util.spec_from_file_location(f"project_module_{name}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module.main
+    """main() of a module given by FQCN (collections/ is on sys.path: pyproject.toml)."""
     namespace, collection, short = name.split(".")
     package = f"ansible_collections.{namespace}.{collection}.plugins.modules"
     return importlib.import_module(f"{package}.{short}").main
@@ -88,12 +81,7 @@ def takes_region(name: str) -> bool:
 
 def _aws_module(task: dict[str, Any]) -> str | None:
     """The task's module when it is an AWS collection module or a project module, else None."""
-    for key in task:
-        if key.startswith(tuple(f"{c}." for c in AWS_COLLECTIONS)):
-            return key
-        if "." not in key and (PROJECT_MODULES / f"{key}.py").is_file():
-            return key
-    return None
+    return next((key for key in task if key.startswith(tuple(f"{c}." for c in AWS_COLLECTIONS))), None)
 
 
 def _defaults_give_region(module: str, defaults: list[dict[str, Any]]) -> bool:
@@ -136,14 +124,14 @@ def aws_calls() -> list[tuple[str, str, str, bool]]:
 def test_the_walk_finds_the_aws_calls():
     modules = {module for _, _, module, _ in aws_calls()}
     # A parser that found nothing would pass the test below vacuously.
-    assert {"amazon.aws.ec2_instance", "amazon.aws.ec2_key", "ecr_registry_login"} <= modules
+    assert {"amazon.aws.ec2_instance", "amazon.aws.ec2_key", "banknote.deploy.ecr_registry_login"} <= modules
 
 
 def test_region_option_is_read_from_the_argument_spec():
     assert takes_region("amazon.aws.ec2_instance")
-    assert takes_region("ssm_parameter_value")
+    assert takes_region("banknote.deploy.ssm_parameter_value")
     # A project module that is not an AWS API client has no region option.
-    assert not takes_region("endpoint_latency")
+    assert not takes_region("banknote.deploy.endpoint_latency")
 
 
 def test_every_aws_module_call_names_its_region():

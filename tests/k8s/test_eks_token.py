@@ -1,24 +1,21 @@
-"""The EKS bearer token minted in Ansible (plugins/modules/eks_token.py) and the cluster-auth tasks.
+"""The EKS bearer token minted in Ansible (banknote.deploy.eks_token) and the cluster-auth tasks.
 
 The token format is checked offline (presigning sends nothing); cluster-auth runs against moto's EKS.
 Not checked here: a real API server accepting the token (needs AWS)."""
 
 import base64
 import json
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import boto3
 import pytest
+from ansible_collections.banknote.deploy.plugins.modules import eks_token
 from k8s_helpers import run_playbook
 
-from tests.support.ansible import REPO_ROOT
 from tests.support.moto import MotoServer
 
-sys.path.insert(0, str(REPO_ROOT / "plugins" / "modules"))
-import eks_token
 
 
 def decode(token: str) -> str:

@@ -21,7 +21,7 @@ from k8s_helpers import run_playbook
 from tests.support.ansible import REPO_ROOT, PlaybookRun
 from tests.support.moto import MotoServer
 
-TOKEN_USABLE_SECONDS = 14 * 60  # plugins/modules/eks_token.py TOKEN_LIFETIME_SECONDS
+TOKEN_USABLE_SECONDS = 14 * 60  # banknote.deploy.eks_token TOKEN_LIFETIME_SECONDS
 MARGIN_SECONDS = 60  # roles/k8s_app/vars/main.yml k8s_app_token_margin_seconds
 TASK_FILES = sorted({
     *(REPO_ROOT / "roles" / "k8s_app" / "tasks").glob("*.yml"),
@@ -43,7 +43,7 @@ def flatten(tasks: list[dict]) -> list[dict]:
 
 
 def module_of(task: dict) -> str:
-    return next((key for key in task if "." in key or key == "eks_token"), "")
+    return next((key for key in task if "." in key), "")
 
 
 def is_mint(task: dict) -> bool:

@@ -14,12 +14,11 @@ module runs (retries, waiters), and each sleep is recorded.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import io
 import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -28,8 +27,6 @@ from ansible.module_utils.testing import patch_module_args
 from botocore.stub import ANY, Stubber  # noqa: F401  (ANY re-exported for tests' expected params)
 from botocore.validate import validate_parameters
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PROJECT_MODULES = REPO_ROOT / "plugins" / "modules"
 # The one place every AnsibleAWSModule (and community.aws's subclass) creates its clients:
 # amazon.aws module_utils/modules.py, AnsibleAWSModule.client() calls this name.
 BOTO3_CONN = "ansible_collections.amazon.aws.plugins.module_utils.modules.boto3_conn"
@@ -98,15 +95,10 @@ def _validator(service: str, errors: list[str], record: ModuleRun):
 
 
 def _load(module_name: str):
-    """A project module (plugins/modules/NAME.py) or a collection module given as its FQCN."""
-    if "." in module_name:
-        namespace, collection, name = module_name.split(".")
-        return importlib.import_module(f"ansible_collections.{namespace}.{collection}.plugins.modules.{name}")
-    path = PROJECT_MODULES / f"{module_name}.py"
-    spec = importlib.util.spec_from_file_location(f"_stubbed_{module_name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A module given as its FQCN: the project's (banknote.deploy.NAME, imported from collections/, which
+    pyproject.toml puts on sys.path) or another collection's (community.aws.NAME, from the venv)."""
+    namespace, collection, name = module_name.split(".")
+    return importlib.import_module(f"ansible_collections.{namespace}.{collection}.plugins.modules.{name}")
 
 
 def run_module(

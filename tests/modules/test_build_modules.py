@@ -13,6 +13,10 @@ import pytest
 
 from tests.modules.harness import aws_error
 
+ECR_IMAGE_SCAN_FINDINGS = "banknote.deploy.ecr_image_scan_findings"
+ECR_REGISTRY_LOGIN = "banknote.deploy.ecr_registry_login"
+SSM_PARAMETER_VALUE = "banknote.deploy.ssm_parameter_value"
+
 REPOSITORY, TAG = "banknote", "1a2b3c4-0123456789ab"
 ARGS = {"repository": REPOSITORY, "tag": TAG, "region": "eu-west-1", "wait_timeout": 600}
 REQUEST = {"repositoryName": REPOSITORY, "imageId": {"imageTag": TAG}, "maxResults": 1000}
@@ -58,7 +62,7 @@ def enhanced_finding(severity, number):
 
 def scan(run_module, *responses, **args):
     stubs = {"ecr": [("describe_image_scan_findings", r, dict(REQUEST, **extra)) for r, extra in responses]}
-    return run_module("ecr_image_scan_findings", dict(ARGS, **args), stubs)
+    return run_module(ECR_IMAGE_SCAN_FINDINGS, dict(ARGS, **args), stubs)
 
 
 def test_basic_scan_complete_with_a_critical_finding_reports_it(run_module):
@@ -152,7 +156,7 @@ def test_registry_login_retries_throttling(run_module):
         ("get_authorization_token", aws_error("ThrottlingException"), {"registryIds": ["123456789012"]}),
         ("get_authorization_token", TOKEN_RESPONSE, {"registryIds": ["123456789012"]}),
     ]}
-    result = run_module("ecr_registry_login", {"repository": REPOSITORY, "region": "eu-west-1"}, stubs)
+    result = run_module(ECR_REGISTRY_LOGIN, {"repository": REPOSITORY, "region": "eu-west-1"}, stubs)
     assert not result.get("failed"), result
     assert result["registry"] == "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
     assert (result["username"], result["password"]) == ("AWS", "secret-password")
@@ -162,7 +166,7 @@ def test_registry_login_retries_throttling(run_module):
 def test_registry_login_missing_repository_says_what_to_do(run_module):
     stubs = {"ecr": [("describe_repositories", aws_error("RepositoryNotFoundException"),
                       {"repositoryNames": [REPOSITORY]})]}
-    result = run_module("ecr_registry_login", {"repository": REPOSITORY, "region": "eu-west-1"}, stubs)
+    result = run_module(ECR_REGISTRY_LOGIN, {"repository": REPOSITORY, "region": "eu-west-1"}, stubs)
     assert result["failed"]
     assert "run playbooks/infra.yml first" in result["msg"]
     assert run_module.last.sleeps == []  # not a throttling error: no retry
@@ -177,6 +181,6 @@ def test_ssm_parameter_value_retries_throttling(run_module):
                                "DataType": "aws:ec2:image"}}
     stubs = {"ssm": [("get_parameter", aws_error("ThrottlingException"), {"Name": DEBIAN}),
                      ("get_parameter", parameter, {"Name": DEBIAN})]}
-    result = run_module("ssm_parameter_value", {"name": DEBIAN, "region": "eu-west-1"}, stubs)
+    result = run_module(SSM_PARAMETER_VALUE, {"name": DEBIAN, "region": "eu-west-1"}, stubs)
     assert result["value"] == "ami-0123456789abcdef0"
     assert len(run_module.last.sleeps) == 1

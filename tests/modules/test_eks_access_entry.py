@@ -13,6 +13,8 @@ import pytest
 
 from tests.modules.harness import aws_error
 
+EKS_ACCESS_ENTRY = "banknote.deploy.eks_access_entry"
+
 ACCOUNT = "111122223333"
 WHEN = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
 ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -77,7 +79,7 @@ CREATE = {**KEY, "type": "STANDARD", "tags": TAGS}
 
 
 def test_create_entry_and_associate_admin_policy(run_module):
-    result = run_module("eks_access_entry", ARGS, {
+    result = run_module(EKS_ACCESS_ENTRY, ARGS, {
         "iam": [get_role(SSO_NAME, SSO_ROLE)],
         "eks": [
             ("describe_access_entry", aws_error("ResourceNotFoundException", http_status=404), KEY),
@@ -90,7 +92,7 @@ def test_create_entry_and_associate_admin_policy(run_module):
 
 
 def test_rerun_changes_nothing(run_module):
-    result = run_module("eks_access_entry", ARGS, {
+    result = run_module(EKS_ACCESS_ENTRY, ARGS, {
         "iam": [get_role(SSO_NAME, SSO_ROLE)],
         "eks": [
             ("describe_access_entry", entry(), KEY),
@@ -101,7 +103,7 @@ def test_rerun_changes_nothing(run_module):
 
 
 def test_check_mode_on_a_new_cluster_calls_nothing_that_writes(run_module):
-    result = run_module("eks_access_entry", ARGS, {
+    result = run_module(EKS_ACCESS_ENTRY, ARGS, {
         "iam": [get_role(SSO_NAME, SSO_ROLE)],
         "eks": [("describe_access_entry", aws_error("ResourceNotFoundException", http_status=404), KEY)],
     }, check_mode=True)
@@ -110,12 +112,12 @@ def test_check_mode_on_a_new_cluster_calls_nothing_that_writes(run_module):
 
 def test_absent_deletes_then_reports_no_change(run_module):
     absent = {**ARGS, "state": "absent"}
-    result = run_module("eks_access_entry", absent, {
+    result = run_module(EKS_ACCESS_ENTRY, absent, {
         "iam": [get_role(SSO_NAME, SSO_ROLE)],
         "eks": [("describe_access_entry", entry(), KEY), ("delete_access_entry", {}, KEY)],
     })
     assert result["changed"] is True
-    result = run_module("eks_access_entry", absent, {
+    result = run_module(EKS_ACCESS_ENTRY, absent, {
         "iam": [get_role(SSO_NAME, SSO_ROLE)],
         "eks": [("describe_access_entry", aws_error("ResourceNotFoundException", http_status=404), KEY)],
     })
@@ -137,7 +139,7 @@ def test_absent_deletes_then_reports_no_change(run_module):
 )
 def test_assumed_role_becomes_its_roles_arn(run_module, caller, name, role_arn):
     key = {"clusterName": "banknote", "principalArn": role_arn}
-    result = run_module("eks_access_entry", {**ARGS, "principal_arn": caller, "state": "absent"}, {
+    result = run_module(EKS_ACCESS_ENTRY, {**ARGS, "principal_arn": caller, "state": "absent"}, {
         "iam": [get_role(name, role_arn)],
         "eks": [("describe_access_entry", aws_error("ResourceNotFoundException", http_status=404), key)],
     })
@@ -150,7 +152,7 @@ def test_assumed_role_becomes_its_roles_arn(run_module, caller, name, role_arn):
 def test_iam_principal_is_used_as_given_without_reading_iam(run_module, principal):
     key = {"clusterName": "banknote", "principalArn": principal}
     # No iam stubs: creating an IAM client at all fails the test.
-    result = run_module("eks_access_entry", {**ARGS, "principal_arn": principal, "state": "absent"}, {
+    result = run_module(EKS_ACCESS_ENTRY, {**ARGS, "principal_arn": principal, "state": "absent"}, {
         "eks": [("describe_access_entry", aws_error("ResourceNotFoundException", http_status=404), key)],
     })
     assert result["principal_arn"] == principal
@@ -158,7 +160,7 @@ def test_iam_principal_is_used_as_given_without_reading_iam(run_module, principa
 
 def test_unreadable_role_fails_with_what_to_do_and_never_guesses(run_module):
     # Without the path no ARN can be right: the module stops before any EKS call.
-    result = run_module("eks_access_entry", ARGS, {
+    result = run_module(EKS_ACCESS_ENTRY, ARGS, {
         "iam": [("get_role", aws_error("AccessDenied", "not authorized to perform: iam:GetRole", 403),
                  {"RoleName": SSO_NAME})],
         "eks": [],
@@ -170,7 +172,7 @@ def test_unreadable_role_fails_with_what_to_do_and_never_guesses(run_module):
 
 def test_throttled_calls_are_retried(run_module):
     throttled = aws_error("ThrottlingException", "Rate exceeded")
-    result = run_module("eks_access_entry", ARGS, {
+    result = run_module(EKS_ACCESS_ENTRY, ARGS, {
         "iam": [("get_role", aws_error("Throttling", "Rate exceeded"), {"RoleName": SSO_NAME}),
                 get_role(SSO_NAME, SSO_ROLE)],
         "eks": [

@@ -11,6 +11,8 @@ import json
 
 from tests.modules.harness import aws_error
 
+EKS_ADDON = "banknote.deploy.eks_addon"
+
 WHEN = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
 FARGATE = {"computeType": "Fargate"}
 # What the module sends: json.dumps(configuration_values, sort_keys=True).
@@ -51,7 +53,7 @@ def describe(status, config=FARGATE):
 
 def test_create_waits_until_active(run_module):
     create = {**KEY, "resolveConflicts": "OVERWRITE", "configurationValues": FARGATE_JSON, "tags": TAGS}
-    result = run_module("eks_addon", ARGS, {"eks": [
+    result = run_module(EKS_ADDON, ARGS, {"eks": [
         ("describe_addon", GONE, KEY),
         ("create_addon", addon("CREATING"), create),
         describe("CREATING"),
@@ -65,7 +67,7 @@ def test_create_waits_until_active(run_module):
 
 
 def test_rerun_changes_nothing(run_module):
-    result = run_module("eks_addon", ARGS, {"eks": [describe("ACTIVE")]})
+    result = run_module(EKS_ADDON, ARGS, {"eks": [describe("ACTIVE")]})
     assert result["changed"] is False
 
 
@@ -73,21 +75,21 @@ def test_other_configuration_is_updated(run_module):
     update = {**KEY, "resolveConflicts": "OVERWRITE", "configurationValues": FARGATE_JSON}
     body = {"id": "u1", "status": "InProgress", "type": "AddonUpdate", "params": [], "createdAt": WHEN}
     updating = {"update": {**body, "errors": []}}
-    result = run_module("eks_addon", ARGS, {"eks": [
+    result = run_module(EKS_ADDON, ARGS, {"eks": [
         describe("ACTIVE", config=None),  # installed by EKS with defaults (EC2 compute)
         ("update_addon", updating, update),
         describe("UPDATING"),
         describe("ACTIVE"),
     ]})
     assert result["changed"] is True
-    assert json.loads(result["addon"]["configurationValues"]) == FARGATE
+    assert json.loads(result["addon"]["configuration_values"]) == FARGATE
 
 
 def test_create_failed_fails_the_task(run_module):
     failed = addon("CREATE_FAILED")
     issue = {"code": "InsufficientNumberOfReplicas", "message": "no Fargate profile"}
     failed["addon"]["health"] = {"issues": [issue]}
-    result = run_module("eks_addon", ARGS, {"eks": [
+    result = run_module(EKS_ADDON, ARGS, {"eks": [
         ("describe_addon", GONE, KEY),
         ("create_addon", addon("CREATING"), None),
         ("describe_addon", failed, KEY),
@@ -98,7 +100,7 @@ def test_create_failed_fails_the_task(run_module):
 
 def test_absent_deletes_and_waits_until_gone_then_reports_no_change(run_module):
     absent = {**ARGS, "state": "absent"}
-    result = run_module("eks_addon", absent, {"eks": [
+    result = run_module(EKS_ADDON, absent, {"eks": [
         describe("ACTIVE"),
         ("delete_addon", addon("DELETING"), KEY),
         describe("DELETING"),
@@ -106,12 +108,12 @@ def test_absent_deletes_and_waits_until_gone_then_reports_no_change(run_module):
     ]})
     assert result["changed"] is True
     assert run_module.last.sleeps == [10]
-    result = run_module("eks_addon", absent, {"eks": [("describe_addon", GONE, KEY)]})
+    result = run_module(EKS_ADDON, absent, {"eks": [("describe_addon", GONE, KEY)]})
     assert result["changed"] is False
 
 
 def test_throttled_calls_are_retried(run_module):
     throttled = aws_error("ThrottlingException", "Rate exceeded")
-    result = run_module("eks_addon", ARGS, {"eks": [("describe_addon", throttled, KEY), describe("ACTIVE")]})
+    result = run_module(EKS_ADDON, ARGS, {"eks": [("describe_addon", throttled, KEY), describe("ACTIVE")]})
     assert result["changed"] is False
     assert len(run_module.last.sleeps) == 1

@@ -12,6 +12,8 @@ import datetime
 
 from tests.modules.harness import aws_error
 
+EKS_CLUSTER_SETTINGS = "banknote.deploy.eks_cluster_settings"
+
 WHEN = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 VPC = {
@@ -94,7 +96,7 @@ def test_fresh_cluster_converges_one_update_per_kind(run_module):
          {"name": "banknote", "resourcesVpcConfig": ENDPOINTS}),
         describe_update("u4", "EndpointAccessUpdate", "Successful"),
     ]
-    result = run_module("eks_cluster_settings", ARGS, {"eks": eks})
+    result = run_module(EKS_CLUSTER_SETTINGS, ARGS, {"eks": eks})
     assert result["changed"] is True
     assert result["updates"] == ["authentication_mode", "logging", "upgrade_policy", "endpoint_access"]
     assert run_module.last.sleeps == [15]  # the one InProgress poll
@@ -102,13 +104,13 @@ def test_fresh_cluster_converges_one_update_per_kind(run_module):
 
 def test_rerun_changes_nothing(run_module):
     converged = cluster("API_AND_CONFIG_MAP", CONVERGED_LOGGING, "STANDARD", CONVERGED_VPC)
-    result = run_module("eks_cluster_settings", ARGS, {"eks": [("describe_cluster", converged, NAME)]})
+    result = run_module(EKS_CLUSTER_SETTINGS, ARGS, {"eks": [("describe_cluster", converged, NAME)]})
     assert (result["changed"], result["updates"]) == (False, [])
 
 
 def test_check_mode_reports_without_updating(run_module):
     result = run_module(
-        "eks_cluster_settings", ARGS, {"eks": [("describe_cluster", cluster(), NAME)]}, check_mode=True
+        EKS_CLUSTER_SETTINGS, ARGS, {"eks": [("describe_cluster", cluster(), NAME)]}, check_mode=True
     )
     assert result["changed"] is True
     assert len(result["updates"]) == 4
@@ -116,7 +118,7 @@ def test_check_mode_reports_without_updating(run_module):
 
 def test_failed_update_fails_the_task(run_module):
     args = {"name": "banknote", "upgrade_support_type": "STANDARD", "region": "eu-west-1"}
-    result = run_module("eks_cluster_settings", args, {"eks": [
+    result = run_module(EKS_CLUSTER_SETTINGS, args, {"eks": [
         ("describe_cluster", cluster(), {"name": "banknote"}),
         ("update_cluster_config", update("u9", "UpgradePolicyUpdate"),
          {"name": "banknote", "upgradePolicy": {"supportType": "STANDARD"}}),
@@ -129,7 +131,7 @@ def test_failed_update_fails_the_task(run_module):
 def test_throttled_calls_are_retried(run_module):
     throttled = aws_error("ThrottlingException", "Rate exceeded")
     args = {"name": "banknote", "upgrade_support_type": "STANDARD", "region": "eu-west-1"}
-    result = run_module("eks_cluster_settings", args, {"eks": [
+    result = run_module(EKS_CLUSTER_SETTINGS, args, {"eks": [
         ("describe_cluster", throttled, {"name": "banknote"}),
         ("describe_cluster", cluster(), {"name": "banknote"}),
         ("update_cluster_config", throttled, {**NAME, "upgradePolicy": {"supportType": "STANDARD"}}),

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 from tests.modules.harness import aws_error
 
+EKS_CLUSTER_VERSIONS_INFO = "banknote.deploy.eks_cluster_versions_info"
+
 PST = timezone(timedelta(hours=-8))
 
 
@@ -35,7 +37,7 @@ V133 = version(
 def test_one_version_with_its_dates_as_utc_days(run_module):
     expected = {"clusterType": "eks", "includeAll": True, "clusterVersions": ["1.36"]}
     result = run_module(
-        "eks_cluster_versions_info",
+        EKS_CLUSTER_VERSIONS_INFO,
         {"region": "eu-west-1", "versions": ["1.36"]},
         {"eks": [("describe_cluster_versions", {"clusterVersions": [V136]}, expected)]},
     )
@@ -61,7 +63,7 @@ def test_every_page_is_read(run_module):
             ("describe_cluster_versions", {"clusterVersions": [V133]}, dict(first, nextToken="t1")),
         ]
     }
-    result = run_module("eks_cluster_versions_info", {"region": "us-east-1"}, stubs)
+    result = run_module(EKS_CLUSTER_VERSIONS_INFO, {"region": "us-east-1"}, stubs)
     assert [(v["version"], v["status"]) for v in result["versions"]] == [
         ("1.36", "STANDARD_SUPPORT"),
         ("1.33", "EXTENDED_SUPPORT"),
@@ -76,7 +78,7 @@ def test_throttling_is_retried(run_module):
             ("describe_cluster_versions", {"clusterVersions": [V136]}, expected),
         ]
     }
-    result = run_module("eks_cluster_versions_info", {"region": "us-east-1", "versions": ["1.36"]}, stubs)
+    result = run_module(EKS_CLUSTER_VERSIONS_INFO, {"region": "us-east-1", "versions": ["1.36"]}, stubs)
     assert result["versions"][0]["version"] == "1.36"
     assert len(run_module.last.sleeps) == 1
 
@@ -84,7 +86,7 @@ def test_throttling_is_retried(run_module):
 def test_access_denied_fails_naming_the_action(run_module):
     expected = {"clusterType": "eks", "includeAll": True}
     result = run_module(
-        "eks_cluster_versions_info",
+        EKS_CLUSTER_VERSIONS_INFO,
         {"region": "us-east-1"},
         {"eks": [("describe_cluster_versions", aws_error("AccessDeniedException", "denied", 403), expected)]},
     )

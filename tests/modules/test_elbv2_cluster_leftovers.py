@@ -12,6 +12,8 @@ import datetime
 
 from tests.modules.harness import aws_error
 
+ELBV2_CLUSTER_LEFTOVERS = "banknote.deploy.elbv2_cluster_leftovers"
+
 CLUSTER, VPC, REGION = "banknote", "vpc-0123456789abcdef0", "eu-west-1"
 ARGS = {"cluster_name": CLUSTER, "vpc_id": VPC, "region": REGION, "wait_timeout": 60}
 ACCOUNT = "123456789012"
@@ -85,7 +87,7 @@ def test_leftovers_are_deleted_in_order_and_waited_for(run_module):
         ("delete_security_group", {}, {"GroupId": SG_FRONT}),
         ("delete_security_group", {}, {"GroupId": SG_BACK}),
     ]
-    result = run_module("elbv2_cluster_leftovers", ARGS, {"elbv2": elbv2, "ec2": ec2})
+    result = run_module(ELBV2_CLUSTER_LEFTOVERS, ARGS, {"elbv2": elbv2, "ec2": ec2})
     assert not result.get("failed"), result
     assert result["changed"] is True
     assert result["load_balancers"] == [LB]  # the other cluster's load balancer is left alone
@@ -96,7 +98,7 @@ def test_leftovers_are_deleted_in_order_and_waited_for(run_module):
 
 def test_check_mode_reports_without_deleting(run_module):
     elbv2, ec2 = present()
-    result = run_module("elbv2_cluster_leftovers", ARGS, {"elbv2": elbv2, "ec2": ec2}, check_mode=True)
+    result = run_module(ELBV2_CLUSTER_LEFTOVERS, ARGS, {"elbv2": elbv2, "ec2": ec2}, check_mode=True)
     assert result["changed"] is True
     assert (result["load_balancers"], result["target_groups"]) == ([LB], [TG])
     assert not [c for c in run_module.last.calls if c[1].startswith("delete_")]
@@ -104,7 +106,7 @@ def test_check_mode_reports_without_deleting(run_module):
 
 def test_nothing_tagged_is_no_change(run_module):
     elbv2, ec2 = discovery([load_balancer(OTHER_LB)], [], [], [tags(OTHER_LB, cluster=None)], [])
-    result = run_module("elbv2_cluster_leftovers", ARGS, {"elbv2": elbv2, "ec2": ec2})
+    result = run_module(ELBV2_CLUSTER_LEFTOVERS, ARGS, {"elbv2": elbv2, "ec2": ec2})
     assert result["changed"] is False
     assert result["load_balancers"] == result["target_groups"] == result["security_groups"] == []
 
@@ -117,7 +119,7 @@ def test_a_security_group_still_in_use_fails_with_one_sentence(run_module):
            "Description": "ELB net/k8s-banknote/50dc6c495c0c9188"}
     ec2.append(("describe_network_interfaces", {"NetworkInterfaces": [eni]},
                 {"Filters": [{"Name": "group-id", "Values": [SG_BACK]}]}))
-    result = run_module("elbv2_cluster_leftovers", ARGS, {"elbv2": elbv2, "ec2": ec2})
+    result = run_module(ELBV2_CLUSTER_LEFTOVERS, ARGS, {"elbv2": elbv2, "ec2": ec2})
     assert result["failed"] is True
     assert result["msg"] == (
         f"Security group {SG_BACK} is still in use after 60 s by eni-0123456789abcdef0 "

@@ -8,13 +8,15 @@ from botocore.stub import Stubber
 
 from tests.modules.harness import ModuleRun, StubFailure, _validator, aws_error
 
+EKS_CLUSTER_INFO = "banknote.deploy.eks_cluster_info"
+
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"
 CLUSTER = {"cluster": {"name": "banknote", "status": "ACTIVE", "identity": {"oidc": {"issuer": ISSUER}}}}
 ARGS = {"name": "banknote"}
 
 
 def test_result_of_a_stubbed_run(run_module):
-    result = run_module("eks_cluster_info", ARGS, {"eks": [("describe_cluster", CLUSTER, ARGS)]})
+    result = run_module(EKS_CLUSTER_INFO, ARGS, {"eks": [("describe_cluster", CLUSTER, ARGS)]})
     assert result["exists"] is True
     assert result["oidc_issuer"] == "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"
     assert run_module.last.calls == [("eks", "DescribeCluster", {"name": "banknote"})]
@@ -22,7 +24,7 @@ def test_result_of_a_stubbed_run(run_module):
 
 def test_stubbed_error_reaches_the_module(run_module):
     result = run_module(
-        "eks_cluster_info",
+        EKS_CLUSTER_INFO,
         {"name": "banknote"},
         {"eks": [("describe_cluster", aws_error("ResourceNotFoundException"), {"name": "banknote"})]},
     )
@@ -31,23 +33,23 @@ def test_stubbed_error_reaches_the_module(run_module):
 
 def test_other_parameters_than_expected_fail(run_module):
     with pytest.raises(StubFailure, match="Expected parameters"):
-        run_module("eks_cluster_info", ARGS, {"eks": [("describe_cluster", CLUSTER, {"name": "other"})]})
+        run_module(EKS_CLUSTER_INFO, ARGS, {"eks": [("describe_cluster", CLUSTER, {"name": "other"})]})
 
 
 def test_unstubbed_call_fails(run_module):
     with pytest.raises(StubFailure, match="Unexpected API Call"):
-        run_module("eks_cluster_info", ARGS, {"eks": []})
+        run_module(EKS_CLUSTER_INFO, ARGS, {"eks": []})
 
 
 def test_unused_stub_fails(run_module):
     stubs = {"eks": [("describe_cluster", CLUSTER, ARGS), ("list_clusters", {"clusters": []}, {})]}
     with pytest.raises(StubFailure, match="never made"):
-        run_module("eks_cluster_info", ARGS, stubs)
+        run_module(EKS_CLUSTER_INFO, ARGS, stubs)
 
 
 def test_response_outside_the_output_shape_is_refused(run_module):
     with pytest.raises(botocore.exceptions.ParamValidationError, match="Unknown parameter"):
-        run_module("eks_cluster_info", ARGS, {"eks": [("describe_cluster", {"clusterz": {}}, None)]})
+        run_module(EKS_CLUSTER_INFO, ARGS, {"eks": [("describe_cluster", {"clusterz": {}}, None)]})
 
 
 def test_parameters_outside_the_input_shape_are_recorded():

@@ -10,6 +10,8 @@ import datetime
 
 from tests.modules.harness import aws_error
 
+IAM_OIDC_PROVIDER = "banknote.deploy.iam_oidc_provider"
+
 ACCOUNT = "111122223333"
 ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/5C5E8A4B1D2F3A4B5C6D7E8F9A0B1C2D"
 CLUSTER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER}"
@@ -35,7 +37,7 @@ def get(arn, url, tags):
 
 def test_present_reads_only_the_clusters_provider(run_module):
     result = run_module(
-        "iam_oidc_provider",
+        IAM_OIDC_PROVIDER,
         {"url": f"https://{ISSUER}", "tags": OWNER},
         {"iam": [("list_open_id_connect_providers", LISTED, {}), get(CLUSTER_ARN, ISSUER, OWNER)]},
     )
@@ -48,7 +50,7 @@ def test_present_creates_without_reading_others(run_module):
         {"Key": "banknote:cluster", "Value": "banknote"}
     ]}
     result = run_module(
-        "iam_oidc_provider",
+        IAM_OIDC_PROVIDER,
         {"url": f"https://{ISSUER}", "tags": OWNER},
         {"iam": [
             ("list_open_id_connect_providers", listed, {}),
@@ -60,7 +62,7 @@ def test_present_creates_without_reading_others(run_module):
 
 def test_absent_by_tags_reads_only_eks_providers(run_module):
     result = run_module(
-        "iam_oidc_provider",
+        IAM_OIDC_PROVIDER,
         {"match_tags": OWNER, "state": "absent"},
         {"iam": [
             ("list_open_id_connect_providers", LISTED, {}),
@@ -75,7 +77,7 @@ def test_absent_by_tags_reads_only_eks_providers(run_module):
 def test_absent_by_url_when_already_gone(run_module):
     listed = {"OpenIDConnectProviderList": [{"Arn": GITHUB_ARN}]}
     result = run_module(
-        "iam_oidc_provider",
+        IAM_OIDC_PROVIDER,
         {"url": f"https://{ISSUER}/", "state": "absent"},
         {"iam": [("list_open_id_connect_providers", listed, {})]},
     )
@@ -84,7 +86,7 @@ def test_absent_by_url_when_already_gone(run_module):
 
 def test_throttled_list_is_retried(run_module):
     result = run_module(
-        "iam_oidc_provider",
+        IAM_OIDC_PROVIDER,
         {"url": f"https://{ISSUER}", "tags": OWNER},
         {"iam": [
             ("list_open_id_connect_providers", aws_error("Throttling", "Rate exceeded"), {}),

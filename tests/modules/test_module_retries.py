@@ -8,6 +8,11 @@ import datetime
 
 from tests.modules.harness import aws_error
 
+CLOUDFORMATION_STACK_LEFTOVERS = "banknote.deploy.cloudformation_stack_leftovers"
+ECR_REPOSITORY_INFO = "banknote.deploy.ecr_repository_info"
+ECR_REPOSITORY_TAGS = "banknote.deploy.ecr_repository_tags"
+SERVICE_QUOTA_INFO = "banknote.deploy.service_quota_info"
+
 WHEN = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
 REPO_ARN = "arn:aws:ecr:eu-west-1:111122223333:repository/banknote"
 REPO = {
@@ -24,11 +29,11 @@ ECR_THROTTLED = aws_error("ThrottlingException", "Rate exceeded")
 
 def test_ecr_repository_info(run_module):
     names = {"repositoryNames": ["banknote"]}
-    result = run_module("ecr_repository_info", {"region": "eu-west-1", "name": "banknote"}, {"ecr": [
+    result = run_module(ECR_REPOSITORY_INFO, {"region": "eu-west-1", "name": "banknote"}, {"ecr": [
         ("describe_repositories", ECR_THROTTLED, names),
         ("describe_repositories", {"repositories": [REPO]}, names),
     ]})
-    assert (result["exists"], result["repository"]["repositoryArn"]) == (True, REPO_ARN)
+    assert (result["exists"], result["repository"]["repository_arn"]) == (True, REPO_ARN)
     assert len(run_module.last.sleeps) == 1
 
 
@@ -36,7 +41,7 @@ def test_ecr_repository_tags(run_module):
     names = {"repositoryNames": ["banknote"]}
     args = {"region": "eu-west-1", "name": "banknote", "tags": {"Project": "banknote"}}
     tagged = {"resourceArn": REPO_ARN, "tags": [{"Key": "Project", "Value": "banknote"}]}
-    result = run_module("ecr_repository_tags", args, {"ecr": [
+    result = run_module(ECR_REPOSITORY_TAGS, args, {"ecr": [
         ("describe_repositories", {"repositories": [REPO]}, names),
         ("list_tags_for_resource", ECR_THROTTLED, {"resourceArn": REPO_ARN}),
         ("list_tags_for_resource", {"tags": []}, {"resourceArn": REPO_ARN}),
@@ -51,7 +56,7 @@ def test_service_quota_info(run_module):
     codes = {"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE"}
     quota = {"Quota": {**codes, "QuotaName": "VPCs per Region", "Value": 5.0}}
     args = {"region": "eu-west-1", "quotas": [{"service_code": "vpc", "quota_code": "L-F678F1CE"}]}
-    result = run_module("service_quota_info", args, {"service-quotas": [
+    result = run_module(SERVICE_QUOTA_INFO, args, {"service-quotas": [
         ("get_service_quota", aws_error("TooManyRequestsException", "Rate exceeded"), codes),
         ("get_service_quota", quota, codes),
     ]})
@@ -62,7 +67,7 @@ def test_service_quota_info(run_module):
 def test_cloudformation_stack_leftovers(run_module):
     stack = {"StackName": "banknote-network"}
     args = {"region": "eu-west-1", "stack_name": "banknote-network"}
-    result = run_module("cloudformation_stack_leftovers", args, {
+    result = run_module(CLOUDFORMATION_STACK_LEFTOVERS, args, {
         "cloudformation": [
             ("describe_stack_resources", aws_error("Throttling", "Rate exceeded"), stack),
             ("describe_stack_resources", {"StackResources": []}, stack),

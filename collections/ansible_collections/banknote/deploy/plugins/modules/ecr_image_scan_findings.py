@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: wait for an ECR image scan and return its severity counts."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: ecr_image_scan_findings
@@ -29,15 +29,13 @@ options:
     description: Seconds to wait for the scan to complete.
     type: int
     default: 600
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote build (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Scan findings of the pushed image
-  ecr_image_scan_findings:
+  banknote.deploy.ecr_image_scan_findings:
     repository: banknote
     tag: 1a2b3c4-0123456789ab
     region: us-east-1
@@ -55,20 +53,15 @@ severity_counts:
   returned: always
 """
 
-import time
 from collections import Counter
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-# Throttling error codes retried besides AWSRetry's own (RequestLimitExceeded, Throttling, ...).
-THROTTLING = ["ThrottlingException"]
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import (
+    AWS_ERRORS,
+    client,
+    describe_or_none,
+    wait_until,
+)
 
 # ImageScanStatus.status values (ECR API reference, ImageScanStatus): COMPLETE = basic scan done,
 # ACTIVE = enhanced (Inspector) scan done and monitored; these two still being set up are waited on.
@@ -99,43 +92,45 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    # Throttling is retried as amazon.aws's modules do (module_utils/retries.py: AWSRetry.jittered_backoff;
-    # RetryingBotoClientWrapper retries the calls made with aws_retry=True). AWSRetry.found knows EC2's
-    # codes only; ECR answers ThrottlingException (the AWS JSON APIs' common error).
-    ecr = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING))
+    ecr = client(module, "ecr")
     request = {"repositoryName": params["repository"], "imageId": {"imageTag": params["tag"]},
                "maxResults": 1000}
     image = f"{params['repository']}:{params['tag']}"
-    deadline = time.monotonic() + params["wait_timeout"]
-    status, description = "UNKNOWN", "no scan yet"
-    while True:
+    failed = f"Cannot read the scan findings of {image}"
+
+    def scanned():
+        """(True, first page) once scanned; (False, (status, description)) while waiting."""
+        # ScanNotFoundException: scan on push has not registered the scan yet.
+        result = describe_or_none(ecr.describe_image_scan_findings, "ScanNotFoundException", module, failed,
+                                  **request)
+        if result is None:
+            return False, ("UNKNOWN", "no scan yet")
+        status = result.get("imageScanStatus", {}).get("status", "UNKNOWN")
+        description = result.get("imageScanStatus", {}).get("description", "no description")
+        if status in SCANNED and "imageScanFindings" in result:
+            return True, result
+        if status not in SCANNED + PENDING:
+            module.fail_json(msg=f"The ECR scan of {image} ended as {status} ({description}): "
+                                 "fix the cause in ECR, or turn the gate off with image_scan_gate=false.",
+                             status=status)
+        return False, (status, description)
+
+    def still(last):
+        status, description = last
+        waited = params["wait_timeout"]
+        return {"status": status,
+                "msg": f"The ECR scan of {image} was still {status} ({description}) after {waited} s: "
+                       "raise image_scan_wait_timeout or look at the repository's scanning configuration."}
+
+    pages = [wait_until(module, scanned, params["wait_timeout"], 5, still)]
+    while pages[-1].get("nextToken"):
         try:
-            result = ecr.describe_image_scan_findings(aws_retry=True, **request)
-        except is_boto3_error_code("ScanNotFoundException"):
-            result = None  # scan on push has not registered the scan yet
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:  # pylint: disable=duplicate-except
-            module.fail_json_aws(error, msg=f"Cannot read the scan findings of {image}")
-        if result is not None:
-            status = result.get("imageScanStatus", {}).get("status", "UNKNOWN")
-            description = result.get("imageScanStatus", {}).get("description", "no description")
-            if status in SCANNED and "imageScanFindings" in result:
-                pages = [result]
-                while pages[-1].get("nextToken"):
-                    try:
-                        pages.append(ecr.describe_image_scan_findings(
-                            aws_retry=True, nextToken=pages[-1]["nextToken"], **request))
-                    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-                        module.fail_json_aws(error, msg=f"Cannot read the scan findings of {image}")
-                module.exit_json(changed=False, status=status, severity_counts=severity_counts(pages))
-            if status not in SCANNED + PENDING:
-                module.fail_json(msg=f"The ECR scan of {image} ended as {status} ({description}): "
-                                     "fix the cause in ECR, or turn the gate off with image_scan_gate=false.",
-                                 status=status)
-        if time.monotonic() > deadline:
-            module.fail_json(msg=f"The ECR scan of {image} was still {status} ({description}) after "
-                                 f"{params['wait_timeout']} s: raise image_scan_wait_timeout or look at the "
-                                 "repository's scanning configuration.", status=status)
-        time.sleep(5)
+            pages.append(ecr.describe_image_scan_findings(
+                aws_retry=True, nextToken=pages[-1]["nextToken"], **request))
+        except AWS_ERRORS as error:
+            module.fail_json_aws(error, msg=failed)
+    status = pages[0]["imageScanStatus"]["status"]
+    module.exit_json(changed=False, status=status, severity_counts=severity_counts(pages))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: converge EKS cluster settings that community.aws.eks_cluster does not manage."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105, PLR0912
+# ruff: noqa: E402, PLR0912
 
 DOCUMENTATION = r"""
 module: eks_cluster_settings
@@ -30,16 +30,13 @@ options:
   public_access_cidrs: {description: CIDRs allowed to reach the public endpoint., type: list, elements: str}
   wait: {description: Wait for each update to finish., type: bool, default: true}
   wait_timeout: {description: Seconds to wait per update., type: int, default: 1800}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Settings
-  eks_cluster_settings:
+  banknote.deploy.eks_cluster_settings:
     name: banknote
     authentication_mode: API_AND_CONFIG_MAP
     logging_types: [api, audit, authenticator]
@@ -54,29 +51,17 @@ updates:
   elements: str
 """
 
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-# EKS throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
-# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
-# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client, wait_until
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AUTH_ORDER = ["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"]
 
 
-def describe(client, module):
+def describe(eks, module):
     try:
-        return client.describe_cluster(aws_retry=True, name=module.params["name"])["cluster"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        return eks.describe_cluster(aws_retry=True, name=module.params["name"])["cluster"]
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Could not describe EKS cluster {module.params['name']}")
 
 
@@ -135,22 +120,21 @@ def wanted_updates(cluster, params, module):
     return updates
 
 
-def wait_for_update(client, module, update_id):
+def wait_for_update(eks, module, update_id):
     name = module.params["name"]
-    deadline = time.time() + module.params["wait_timeout"]
-    while True:
-        update = client.describe_update(aws_retry=True, name=name, updateId=update_id)["update"]
-        if update["status"] == "Successful":
-            return
+
+    def finished():
+        update = eks.describe_update(aws_retry=True, name=name, updateId=update_id)["update"]
         if update["status"] in ("Failed", "Cancelled"):
             module.fail_json(
                 msg=f"EKS update {update_id} on {name} ended {update['status']}", update=str(update)
             )
-        if time.time() > deadline:
-            module.fail_json(
-                msg=f"EKS update {update_id} on {name} still {update['status']} after the timeout"
-            )
-        time.sleep(15)
+        return update["status"] == "Successful", update
+
+    def still(update):
+        return {"msg": f"EKS update {update_id} on {name} still {update['status']} after the timeout"}
+
+    wait_until(module, finished, module.params["wait_timeout"], 15, still)
 
 
 def main():
@@ -168,19 +152,19 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("eks", retry_decorator=RETRY)
-    updates = wanted_updates(describe(client, module), module.params, module)
-    kinds = [kind for kind, _ in updates]
+    eks = client(module, "eks")
+    updates = wanted_updates(describe(eks, module), module.params, module)
+    kinds = [update[0] for update in updates]
     if module.check_mode or not updates:
         module.exit_json(changed=bool(updates), updates=kinds)
     for kind, arguments in updates:
         try:
-            response = client.update_cluster_config(aws_retry=True, name=module.params["name"], **arguments)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            response = eks.update_cluster_config(aws_retry=True, name=module.params["name"], **arguments)
+        except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Could not update {kind} of EKS cluster {module.params['name']}")
         update_id = response.get("update", {}).get("id")
         if module.params["wait"] and update_id:
-            wait_for_update(client, module, update_id)
+            wait_for_update(eks, module, update_id)
     module.exit_json(changed=True, updates=kinds)
 
 

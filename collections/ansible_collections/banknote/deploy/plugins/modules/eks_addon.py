@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: an EKS add-on with configuration values (e.g. CoreDNS on Fargate)."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105, PLR0912
+# ruff: noqa: E402, PLR0912
 
 DOCUMENTATION = r"""
 module: eks_addon
@@ -11,7 +11,7 @@ description:
     ACTIVE (or gone). No module in amazon.aws / community.aws manages EKS add-ons.
 options:
   cluster_name: {description: Cluster name., type: str, required: true}
-  name: {description: Add-on name, e.g. C(coredns)., type: str, required: true}
+  name: {description: 'Add-on name, e.g. C(coredns).', type: str, required: true}
   version: {description: Add-on version; unset keeps the current one (EKS default on create)., type: str}
   configuration_values: {description: Configuration values (dict; sent as JSON)., type: dict}
   resolve_conflicts:
@@ -23,70 +23,67 @@ options:
   state: {description: present or absent., type: str, choices: [present, absent], default: present}
   wait: {description: Wait for ACTIVE / deletion., type: bool, default: true}
   wait_timeout: {description: Seconds to wait., type: int, default: 1200}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: CoreDNS on Fargate
-  eks_addon:
+  banknote.deploy.eks_addon:
     cluster_name: banknote
     name: coredns
     configuration_values: {computeType: Fargate}
 """
 
 RETURN = r"""
-addon: {description: DescribeAddon's addon (without timestamps)., type: dict, returned: when present}
+addon:
+  description: DescribeAddon's addon, keys in snake_case (as amazon.aws modules return them), dates in
+    ISO 8601.
+  type: dict
+  returned: when present
 """
 
 import json
-import time
 
-try:
-    import botocore
-except ImportError:
-    pass
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import (
+    AWS_ERRORS,
+    client,
+    describe_or_none,
+    wait_until,
+)
 
-# EKS throttles with ThrottlingException, which AWSRetry.found does not list (amazon.aws
-# plugins/module_utils/retries.py) but botocore's retry table treats as throttling
-# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way.
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
-
-
-def describe(client, cluster, name):
-    try:
-        addon = client.describe_addon(aws_retry=True, clusterName=cluster, addonName=name)["addon"]
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-    return {k: v for k, v in addon.items() if k not in ("createdAt", "modifiedAt")}
+FAILED = ("CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED")
 
 
-def wait_for(module, client, want_gone):
+def describe(eks, cluster, name):
+    found = describe_or_none(eks.describe_addon, "ResourceNotFoundException",
+                             clusterName=cluster, addonName=name)
+    return found and found["addon"]
+
+
+def wait_for(module, eks, want_gone):
     params = module.params
-    deadline = time.time() + params["wait_timeout"]
-    while True:
-        addon = describe(client, params["cluster_name"], params["name"])
-        if want_gone and addon is None:
-            return None
-        if not want_gone and addon and addon["status"] == "ACTIVE":
-            return addon
+
+    def settled():
+        addon = describe(eks, params["cluster_name"], params["name"])
         # DEGRADED is not final: it is what the add-on reports while its pods are still being scheduled.
-        if addon and addon["status"] in ("CREATE_FAILED", "UPDATE_FAILED", "DELETE_FAILED"):
+        if addon and addon["status"] in FAILED:
             module.fail_json(msg=f"Add-on {params['name']} is {addon['status']}", health=addon.get("health"))
-        if time.time() > deadline:
-            status = addon["status"] if addon else "absent"
-            module.fail_json(
-                msg=f"Add-on {params['name']} still {status} after the timeout",
-                health=(addon or {}).get("health"),
-            )
-        time.sleep(10)
+        return (addon is None) if want_gone else bool(addon and addon["status"] == "ACTIVE"), addon
+
+    def still(addon):
+        status = addon["status"] if addon else "absent"
+        return {"msg": f"Add-on {params['name']} still {status} after the timeout",
+                "health": (addon or {}).get("health")}
+
+    return wait_until(module, settled, params["wait_timeout"], 10, still)
+
+
+def result(addon):
+    """The add-on as the module returns it: snake_case keys, tags as given."""
+    return camel_dict_to_snake_dict(addon, ignore_list=["tags"]) if addon else addon
 
 
 def main():
@@ -109,15 +106,15 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    client = module.client("eks", retry_decorator=RETRY)
+    eks = client(module, "eks")
     cluster, name = params["cluster_name"], params["name"]
     try:
-        addon = describe(client, cluster, name)
+        addon = describe(eks, cluster, name)
         if params["state"] == "absent":
             if addon and not module.check_mode:
-                client.delete_addon(aws_retry=True, clusterName=cluster, addonName=name)
+                eks.delete_addon(aws_retry=True, clusterName=cluster, addonName=name)
                 if params["wait"]:
-                    wait_for(module, client, want_gone=True)
+                    wait_for(module, eks, want_gone=True)
             module.exit_json(changed=addon is not None)
 
         config = (
@@ -139,7 +136,7 @@ def main():
                 args["configurationValues"] = config
             if params["tags"]:
                 args["tags"] = params["tags"]
-            client.create_addon(aws_retry=True, **args)
+            eks.create_addon(aws_retry=True, **args)
         else:
             current_config = json.loads(addon.get("configurationValues") or "{}")
             update = {}
@@ -151,19 +148,17 @@ def main():
             ):
                 update["configurationValues"] = config or ""
             if not update:
-                module.exit_json(changed=False, addon=addon)
+                module.exit_json(changed=False, addon=result(addon))
             if module.check_mode:
-                module.exit_json(changed=True, addon=addon)
-            client.update_addon(
+                module.exit_json(changed=True, addon=result(addon))
+            eks.update_addon(
                 aws_retry=True,
                 clusterName=cluster, addonName=name, resolveConflicts=params["resolve_conflicts"], **update
             )
-        addon = (
-            wait_for(module, client, want_gone=False) if params["wait"] else describe(client, cluster, name)
-        )
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        addon = wait_for(module, eks, want_gone=False) if params["wait"] else describe(eks, cluster, name)
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"EKS add-on {name} on {cluster} failed")
-    module.exit_json(changed=True, addon=addon)
+    module.exit_json(changed=True, addon=result(addon))
 
 
 if __name__ == "__main__":

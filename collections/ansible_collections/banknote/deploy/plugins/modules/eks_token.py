@@ -14,16 +14,13 @@ description:
   - "Nothing is sent to AWS: presigning is local. The identity is the caller's AWS credentials."
 options:
   cluster_name: {description: EKS cluster name., type: str, required: true}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote k8s
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote k8s (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Mint a token
-  eks_token:
+  banknote.deploy.eks_token:
     cluster_name: banknote
   register: eks_token_result
   no_log: true

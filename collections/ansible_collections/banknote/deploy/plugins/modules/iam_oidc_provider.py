@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: an IAM OpenID Connect provider (the EKS cluster's issuer, for IRSA)."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: iam_oidc_provider
@@ -25,6 +25,11 @@ options:
     elements: str
     default: []
   tags: {description: Tags of the provider., type: dict, default: {}}
+  purge_tags:
+    description: Remove the provider's tags not in I(tags) (except AWS's reserved C(aws:*) ones), as
+      amazon.aws modules do.
+    type: bool
+    default: true
   match_tags:
     description: With state=absent and no url, delete the providers having all these tags.
     type: dict
@@ -35,16 +40,13 @@ options:
     type: str
     default: oidc.eks.*.amazonaws.com/id/*
   state: {description: present or absent., type: str, choices: [present, absent], default: present}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Register the cluster's issuer
-  iam_oidc_provider:
+  banknote.deploy.iam_oidc_provider:
     url: "{{ cluster.oidc_issuer }}"
     tags: {Cluster: banknote}
 """
@@ -56,17 +58,13 @@ deleted: {description: ARNs deleted (absent)., type: list, elements: str, return
 
 import fnmatch
 
-try:
-    import botocore
-except ImportError:
-    pass
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client, tag_changes
 
-# IAM throttles with error code "Throttling", which AWSRetry retries as is
-# (amazon.aws plugins/module_utils/retries.py, AWSRetry.found).
-RETRY = AWSRetry.jittered_backoff()
 ARN_MARKER = ":oidc-provider/"
 
 
@@ -74,36 +72,36 @@ def host_path(url):
     return url.removeprefix("https://").rstrip("/")
 
 
-def providers(client, wanted):
+def providers(iam, wanted):
     """{arn: {url, client_ids, thumbprints, tags}} of the OIDC providers whose issuer (host/path, the part
     of the ARN after "oidc-provider/") satisfies wanted(); no other provider is read."""
     result = {}
-    for entry in client.list_open_id_connect_providers(aws_retry=True)["OpenIDConnectProviderList"]:
+    for entry in iam.list_open_id_connect_providers(aws_retry=True)["OpenIDConnectProviderList"]:
         arn = entry["Arn"]
         if not wanted(arn.partition(ARN_MARKER)[2]):
             continue
-        detail = client.get_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
+        detail = iam.get_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
         result[arn] = {
             "url": host_path(detail["Url"]),
             "client_ids": detail.get("ClientIDList", []),
             "thumbprints": detail.get("ThumbprintList", []),
-            "tags": {t["Key"]: t["Value"] for t in detail.get("Tags", [])},
+            "tags": boto3_tag_list_to_ansible_dict(detail.get("Tags", [])),
         }
     return result
 
 
-def ensure_present(module, client, existing):
+def ensure_present(module, iam, existing):
     params = module.params
     url = host_path(params["url"])
     found = [arn for arn, p in existing.items() if p["url"] == url]
-    tags = [{"Key": k, "Value": str(v)} for k, v in params["tags"].items()]
     if not found:
         if module.check_mode:
             module.exit_json(changed=True, arn=None)
+        tags = ansible_dict_to_boto3_tag_list({k: str(v) for k, v in params["tags"].items()})
         args = {"Url": "https://" + url, "ClientIDList": params["client_ids"], "Tags": tags}
         if params["thumbprints"]:
             args["ThumbprintList"] = params["thumbprints"]
-        arn = client.create_open_id_connect_provider(aws_retry=True, **args)["OpenIDConnectProviderArn"]
+        arn = iam.create_open_id_connect_provider(aws_retry=True, **args)["OpenIDConnectProviderArn"]
         module.exit_json(changed=True, arn=arn)
 
     arn = found[0]
@@ -112,26 +110,28 @@ def ensure_present(module, client, existing):
     for audience in set(params["client_ids"]) - set(current["client_ids"]):
         changed = True
         if not module.check_mode:
-            client.add_client_id_to_open_id_connect_provider(
+            iam.add_client_id_to_open_id_connect_provider(
                 aws_retry=True, OpenIDConnectProviderArn=arn, ClientID=audience
             )
     if params["thumbprints"] and sorted(params["thumbprints"]) != sorted(current["thumbprints"]):
         changed = True
         if not module.check_mode:
-            client.update_open_id_connect_provider_thumbprint(
+            iam.update_open_id_connect_provider_thumbprint(
                 aws_retry=True, OpenIDConnectProviderArn=arn, ThumbprintList=params["thumbprints"]
             )
-    missing_tags = [t for t in tags if current["tags"].get(t["Key"]) != t["Value"]]
-    if missing_tags:
+    to_set, to_remove = tag_changes(current["tags"], params["tags"], params["purge_tags"])
+    if to_set or to_remove:
         changed = True
-        if not module.check_mode:
-            client.tag_open_id_connect_provider(
-                aws_retry=True, OpenIDConnectProviderArn=arn, Tags=missing_tags
-            )
+    if to_set and not module.check_mode:
+        iam.tag_open_id_connect_provider(
+            aws_retry=True, OpenIDConnectProviderArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set)
+        )
+    if to_remove and not module.check_mode:
+        iam.untag_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn, TagKeys=to_remove)
     module.exit_json(changed=changed, arn=arn)
 
 
-def ensure_absent(module, client, existing):
+def ensure_absent(module, iam, existing):
     params = module.params
     if params["url"]:
         doomed = [arn for arn, p in existing.items() if p["url"] == host_path(params["url"])]
@@ -142,7 +142,7 @@ def ensure_absent(module, client, existing):
         module.fail_json(msg="state=absent needs url or match_tags (refusing to match every provider).")
     if not module.check_mode:
         for arn in doomed:
-            client.delete_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
+            iam.delete_open_id_connect_provider(aws_retry=True, OpenIDConnectProviderArn=arn)
     module.exit_json(changed=bool(doomed), deleted=doomed)
 
 
@@ -153,6 +153,7 @@ def main():
             "client_ids": {"type": "list", "elements": "str", "default": ["sts.amazonaws.com"]},
             "thumbprints": {"type": "list", "elements": "str", "default": []},
             "tags": {"type": "dict", "default": {}},
+            "purge_tags": {"type": "bool", "default": True},
             "match_tags": {"type": "dict", "default": {}},
             "url_pattern": {"type": "str", "default": "oidc.eks.*.amazonaws.com/id/*"},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -160,20 +161,20 @@ def main():
         required_if=[["state", "present", ["url"]]],
         supports_check_mode=True,
     )
-    client = module.client("iam", retry_decorator=RETRY)
+    iam = client(module, "iam")
     params = module.params
     if params["url"]:
-        url = host_path(params["url"])
-        wanted = url.__eq__
+        wanted = host_path(params["url"]).__eq__
     else:
-        wanted = lambda issuer: fnmatch.fnmatchcase(issuer, params["url_pattern"])  # noqa: E731
+        def wanted(issuer):
+            return fnmatch.fnmatchcase(issuer, params["url_pattern"])
     try:
-        existing = providers(client, wanted)
+        existing = providers(iam, wanted)
         if module.params["state"] == "present":
-            ensure_present(module, client, existing)
+            ensure_present(module, iam, existing)
         else:
-            ensure_absent(module, client, existing)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            ensure_absent(module, iam, existing)
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg="IAM OIDC provider operation failed")
 
 

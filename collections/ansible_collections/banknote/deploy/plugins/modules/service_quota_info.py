@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # Read-only: the Service Quotas API (GetServiceQuota) for a list of quotas.
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 """Ansible module: read AWS Service Quotas values."""
 
 DOCUMENTATION = r"""
@@ -18,18 +18,15 @@ options:
     elements: dict
     required: true
     suboptions:
-      service_code: {description: Service code, e.g. C(vpc)., type: str, required: true}
-      quota_code: {description: Quota code, e.g. C(L-F678F1CE)., type: str, required: true}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+      service_code: {description: 'Service code, e.g. C(vpc).', type: str, required: true}
+      quota_code: {description: 'Quota code, e.g. C(L-F678F1CE).', type: str, required: true}
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: VPCs per region
-  service_quota_info:
+  banknote.deploy.service_quota_info:
     quotas:
       - {service_code: vpc, quota_code: L-F678F1CE}
 """
@@ -48,27 +45,18 @@ quotas:
     error: {description: Why the value is unavailable., type: str, returned: when value is null}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-# Service Quotas throttles with TooManyRequestsException, which AWSRetry retries as is
-# (amazon.aws plugins/module_utils/retries.py, AWSRetry.found).
-RETRY = AWSRetry.jittered_backoff()
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client
 
 
-def read_quota(client, service_code, quota_code):
+def read_quota(quotas, service_code, quota_code):
     """Applied value first (what the account really has), then the AWS default."""
     result = {"service_code": service_code, "quota_code": quota_code, "name": None, "value": None}
     errors = []
-    for call in (client.get_service_quota, client.get_aws_default_service_quota):
+    for call in (quotas.get_service_quota, quotas.get_aws_default_service_quota):
         try:
             quota = call(aws_retry=True, ServiceCode=service_code, QuotaCode=quota_code)["Quota"]
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        except AWS_ERRORS as e:
             errors.append(str(e))
             continue
         result.update(name=quota.get("QuotaName"), value=quota.get("Value"))
@@ -92,8 +80,8 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("service-quotas", retry_decorator=RETRY)
-    quotas = [read_quota(client, q["service_code"], q["quota_code"]) for q in module.params["quotas"]]
+    service_quotas = client(module, "service-quotas")
+    quotas = [read_quota(service_quotas, q["service_code"], q["quota_code"]) for q in module.params["quotas"]]
     module.exit_json(changed=False, quotas=quotas)
 
 

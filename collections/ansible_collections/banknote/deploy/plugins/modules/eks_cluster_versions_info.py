@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: the EKS Kubernetes versions a region offers, with their support dates."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: eks_cluster_versions_info
@@ -20,16 +20,13 @@ options:
     description: Also list versions past the end of extended support (EKS leaves them out otherwise).
     type: bool
     default: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Support dates of the pinned version
-  eks_cluster_versions_info:
+  banknote.deploy.eks_cluster_versions_info:
     region: us-east-1
     versions: ["1.36"]
   register: versions
@@ -42,7 +39,7 @@ versions:
   type: list
   elements: dict
   contains:
-    version: {description: Kubernetes minor version, e.g. 1.36., type: str, returned: always}
+    version: {description: 'Kubernetes minor version, e.g. 1.36.', type: str, returned: always}
     status: {description: 'STANDARD_SUPPORT, EXTENDED_SUPPORT or UNSUPPORTED.', type: str, returned: always}
     end_of_standard_support_date:
       {description: First day billed at the extended price (null if unknown)., type: str, returned: always}
@@ -51,22 +48,19 @@ versions:
     release_date: {description: EKS release date (null if unknown)., type: str, returned: always}
     default_version:
       {description: Whether EKS creates clusters with this version by default., type: bool, returned: always}
-    kubernetes_patch_version: {description: Patch version EKS runs, e.g. 1.36.2., type: str, returned: always}
+    kubernetes_patch_version:
+      {description: 'Patch version EKS runs, e.g. 1.36.2.', type: str, returned: always}
 """
-
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
 
 from datetime import UTC
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client
 
 
 def _day(value):
-    """A DescribeClusterVersions timestamp as its UTC date (AWS bills from the start of that UTC day)."""
+    """A DescribeClusterVersions timestamp as its UTC date (AWS bills from the start of that UTC day): a
+    date, not the datetime ansible-core would write, as the callers compare days."""
     if value is None:
         return None
     if value.tzinfo is not None:
@@ -87,13 +81,13 @@ def summarise(entry):
     }
 
 
-def describe_versions(client, versions, include_all):
+def describe_versions(eks, versions, include_all):
     params = {"clusterType": "eks", "includeAll": include_all}
     if versions:
         params["clusterVersions"] = versions
     found = []
     while True:
-        page = client.describe_cluster_versions(aws_retry=True, **params)
+        page = eks.describe_cluster_versions(aws_retry=True, **params)
         found.extend(page.get("clusterVersions", []))
         if not page.get("nextToken"):
             return found
@@ -108,13 +102,10 @@ def main():
         },
         supports_check_mode=True,
     )
-    # EKS throttles with ThrottlingException, which AWSRetry.found (amazon.aws module_utils/retries.py)
-    # does not list (it has Throttling, RequestLimitExceeded, TooManyRequestsException ...): add it.
-    retry = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
-    client = module.client("eks", retry_decorator=retry)
+    eks = client(module, "eks")
     try:
-        entries = describe_versions(client, module.params["versions"], module.params["include_all"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        entries = describe_versions(eks, module.params["versions"], module.params["include_all"])
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg="Could not list EKS cluster versions (eks:DescribeClusterVersions)")
     module.exit_json(changed=False, versions=[summarise(e) for e in entries])
 

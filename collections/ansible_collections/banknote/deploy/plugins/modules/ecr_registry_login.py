@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: an ECR repository's URI and a registry login from GetAuthorizationToken."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: ecr_registry_login
@@ -16,15 +16,13 @@ options:
     description: Repository name.
     type: str
     required: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote build (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Registry login for the project's repository
-  ecr_registry_login:
+  banknote.deploy.ecr_registry_login:
     repository: banknote
     region: us-east-1
   register: login
@@ -49,50 +47,38 @@ password:
   type: str
   returned: always
 expires_at:
-  description: Expiry of the password (ISO 8601).
+  description: Expiry of the password (ISO 8601, as ansible-core serializes datetimes).
   type: str
   returned: always
 """
 
 import base64
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-# Throttling error codes retried besides AWSRetry's own (RequestLimitExceeded, Throttling, ...).
-THROTTLING = ["ThrottlingException"]
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client, describe_or_none
 
 
 def main():
     module = AnsibleAWSModule(argument_spec={"repository": {"type": "str", "required": True}},
                               supports_check_mode=True)
     name = module.params["repository"]
-    # Throttling is retried as amazon.aws's modules do (module_utils/retries.py: AWSRetry.jittered_backoff;
-    # RetryingBotoClientWrapper retries the calls made with aws_retry=True). AWSRetry.found knows EC2's
-    # codes only; ECR answers ThrottlingException (the AWS JSON APIs' common error).
-    ecr = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING))
-    try:
-        repository = ecr.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"][0]
-    except is_boto3_error_code("RepositoryNotFoundException"):
+    ecr = client(module, "ecr")
+    found = describe_or_none(ecr.describe_repositories, "RepositoryNotFoundException", module,
+                             f"Cannot read ECR repository {name!r}", repositoryNames=[name])
+    if found is None:
         module.fail_json(msg=f"ECR repository {name!r} not found: run playbooks/infra.yml first.")
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
-        module.fail_json_aws(error, msg=f"Cannot read ECR repository {name!r}")
+    repository = found["repositories"][0]
     try:
         token = ecr.get_authorization_token(aws_retry=True, registryIds=[repository["registryId"]])
         data = token["authorizationData"][0]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+    except AWS_ERRORS as error:
         module.fail_json_aws(error, msg="Cannot get an ECR authorization token")
-    username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    username, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
     uri = repository["repositoryUri"]
+    # expiresAt is a datetime: AnsibleModule.exit_json writes it in ISO 8601 (ansible-core 2.19
+    # module_utils/_internal/_json/_profiles/_module_legacy_m2c.py, serialize_as_isoformat).
     module.exit_json(changed=False, repository_uri=uri, registry=uri.split("/", 1)[0],
-                     username=username, password=password,
-                     expires_at=data["expiresAt"].isoformat())
+                     username=username, password=password, expires_at=data["expiresAt"])
 
 
 if __name__ == "__main__":

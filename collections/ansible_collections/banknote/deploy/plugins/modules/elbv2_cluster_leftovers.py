@@ -2,7 +2,7 @@
 """Ansible module: delete the load balancers, target groups and security groups the AWS Load Balancer
 Controller left behind for a cluster (teardown's fallback when the Service could not be deleted)."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: elbv2_cluster_leftovers
@@ -23,16 +23,13 @@ options:
   cluster_name: {description: Cluster named by the C(elbv2.k8s.aws/cluster) tag., type: str, required: true}
   vpc_id: {description: Only resources in this VPC (empty - any VPC)., type: str, default: ""}
   wait_timeout: {description: Seconds to wait for each deletion that waits., type: int, default: 600}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote k8s
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote k8s (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Delete what the load balancer controller left behind
-  elbv2_cluster_leftovers:
+  banknote.deploy.elbv2_cluster_leftovers:
     cluster_name: banknote
     vpc_id: vpc-0123456789abcdef0
     region: eu-west-1
@@ -49,22 +46,21 @@ security_groups:
 
 import time
 
-try:
-    import botocore
-except ImportError:
-    pass
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import (
     is_boto3_error_code,
     paginated_query_with_retries,
 )
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import (
+    AWS_ERRORS,
+    RETRY,
+    client,
+    describe_or_none,
+)
 
 CLUSTER_TAG = "elbv2.k8s.aws/cluster"
-# Throttling is retried by the client wrapper (amazon.aws module_utils/retries.py, AWSRetry.found);
-# "still in use" is waited out below, DELAY seconds apart, for up to wait_timeout.
-RETRY = AWSRetry.jittered_backoff()
+# Throttling is retried by the client wrapper (module_utils/aws.py RETRY); "still in use" is waited out
+# below, DELAY seconds apart, for up to wait_timeout.
 DELAY = 15
 TAGS_PER_CALL = 20  # DescribeTags takes at most 20 ARNs
 
@@ -117,17 +113,11 @@ def until_done(attempts, call, in_use_codes):
 
 def delete_load_balancers(elbv2, arns, attempts, timeout):
     for arn in arns:
-        try:
-            elbv2.delete_load_balancer(aws_retry=True, LoadBalancerArn=arn)
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            continue
+        describe_or_none(elbv2.delete_load_balancer, "LoadBalancerNotFound", LoadBalancerArn=arn)
 
     def gone(arn):
-        try:
-            elbv2.describe_load_balancers(aws_retry=True, LoadBalancerArns=[arn])
-        except is_boto3_error_code("LoadBalancerNotFound"):
-            return True
-        return False
+        return describe_or_none(elbv2.describe_load_balancers, "LoadBalancerNotFound",
+                                LoadBalancerArns=[arn]) is None
 
     remaining = list(arns)
     for attempt in range(attempts):
@@ -140,35 +130,38 @@ def delete_load_balancers(elbv2, arns, attempts, timeout):
                   "wait a few minutes and run the teardown again.")
 
 
-def delete_target_groups(elbv2, arns, attempts, timeout):
-    for arn in arns:
-        def delete(arn=arn):
-            try:
-                elbv2.delete_target_group(aws_retry=True, TargetGroupArn=arn)
-            except is_boto3_error_code("TargetGroupNotFound"):
-                pass
+def delete_each(ids, delete, attempts, in_use_code, blocked):
+    """delete(id) for each id (already gone counts as done), again DELAY seconds apart while AWS answers
+    in_use_code; Blocked(blocked(id)) when it still does after `attempts`."""
+    for resource in ids:
+        if until_done(attempts, lambda resource=resource: delete(resource), in_use_code):
+            raise Blocked(blocked(resource))
 
-        if until_done(attempts, delete, "ResourceInUse"):
-            raise Blocked(f"Target group {arn} is still in use after {timeout} s: delete the load balancer "
-                          "or listener that forwards to it (aws elbv2 describe-listeners), then run the "
-                          "teardown again.")
+
+def delete_target_groups(elbv2, arns, attempts, timeout):
+    def delete(arn):
+        describe_or_none(elbv2.delete_target_group, "TargetGroupNotFound", TargetGroupArn=arn)
+
+    def blocked(arn):
+        return (f"Target group {arn} is still in use after {timeout} s: delete the load balancer or listener "
+                "that forwards to it (aws elbv2 describe-listeners), then run the teardown again.")
+
+    delete_each(arns, delete, attempts, "ResourceInUse", blocked)
 
 
 def delete_security_groups(ec2, ids, attempts, timeout):
-    for group in ids:
-        def delete(group=group):
-            try:
-                ec2.delete_security_group(aws_retry=True, GroupId=group)
-            except is_boto3_error_code("InvalidGroup.NotFound"):
-                pass
+    def delete(group):
+        describe_or_none(ec2.delete_security_group, "InvalidGroup.NotFound", GroupId=group)
 
-        if until_done(attempts, delete, "DependencyViolation"):
-            users = _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
-                           Filters=[{"Name": "group-id", "Values": [group]}])
-            what = ", ".join(f"{i['NetworkInterfaceId']} ({i.get('Description') or 'no description'})"
-                             for i in users) or "a rule in another security group that references it"
-            raise Blocked(f"Security group {group} is still in use after {timeout} s by {what}: "
-                          "delete that, then run the teardown again.")
+    def blocked(group):
+        users = _pages(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                       Filters=[{"Name": "group-id", "Values": [group]}])
+        what = ", ".join(f"{i['NetworkInterfaceId']} ({i.get('Description') or 'no description'})"
+                         for i in users) or "a rule in another security group that references it"
+        return (f"Security group {group} is still in use after {timeout} s by {what}: delete that, then run "
+                "the teardown again.")
+
+    delete_each(ids, delete, attempts, "DependencyViolation", blocked)
 
 
 def main():
@@ -180,8 +173,8 @@ def main():
         },
         supports_check_mode=True,
     )
-    elbv2 = module.client("elbv2", retry_decorator=RETRY)
-    ec2 = module.client("ec2", retry_decorator=RETRY)
+    elbv2 = client(module, "elbv2")
+    ec2 = client(module, "ec2")
     cluster, timeout = module.params["cluster_name"], module.params["wait_timeout"]
     attempts = max(1, timeout // DELAY + 1)
     try:
@@ -195,7 +188,7 @@ def main():
         delete_security_groups(ec2, sgs, attempts, timeout)
     except Blocked as e:
         module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Could not delete the load balancer controller's leftovers of {cluster}")
     module.exit_json(**result)
 

@@ -19,12 +19,12 @@ options:
   timeout: {description: Per-request timeout in seconds., type: float, default: 10}
   max_seconds: {description: Stop sending after this many seconds., type: float, default: 60}
   status_code: {description: Status that counts as success., type: int, default: 200}
-author: banknote k8s
+author: banknote k8s (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: p95 over 50 predictions
-  endpoint_latency:
+  banknote.deploy.endpoint_latency:
     url: http://127.0.0.1:8080/predict
     method: POST
     body: {variance: 3.6216, skewness: 8.6661, curtosis: -2.8073, entropy: -0.44699}
@@ -45,9 +45,9 @@ import json
 import math
 import time
 import urllib.error
-import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.urls import open_url
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -59,12 +59,11 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 def one_request(url, method, data, timeout, status_code):
-    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - the URL is the operator's
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
+    headers = {"Content-Type": "application/json"} if data is not None else {}
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        # ansible-core's open_url (module_utils/urls.py): urllib with Ansible's TLS and proxy handling.
+        with open_url(url, data=data, method=method, headers=headers, timeout=timeout) as response:
             response.read()
             status = response.status
     except urllib.error.HTTPError as exc:

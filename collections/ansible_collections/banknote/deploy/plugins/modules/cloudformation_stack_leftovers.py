@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: delete EC2 resources a deleted-or-deleting VPC stack failed to remove."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: cloudformation_stack_leftovers
@@ -17,16 +17,13 @@ description:
   - Resources already gone are skipped, so a second run changes nothing.
 options:
   stack_name: {description: Stack name., type: str, required: true}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Delete the leftovers of the network stack
-  cloudformation_stack_leftovers:
+  banknote.deploy.cloudformation_stack_leftovers:
     stack_name: banknote-network
 """
 
@@ -38,30 +35,23 @@ deleted:
   elements: str
 """
 
-import time
-
-try:
-    import botocore
-except ImportError:
-    pass
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import (
+    AWS_ERRORS,
+    client,
+    describe_or_none,
+    wait_until,
+)
 
-# CloudFormation and EC2 throttle with error codes AWSRetry retries as they are ("Throttling",
-# "RequestLimitExceeded": amazon.aws plugins/module_utils/retries.py, AWSRetry.found).
-RETRY = AWSRetry.jittered_backoff()
+NAT_WAIT_SECONDS = 600
 
 
 def stack_resources(cfn, name):
-    """{resource type: [physical ids]} of the stack; {} if it does not exist."""
-    try:
-        resources = cfn.describe_stack_resources(aws_retry=True, StackName=name)["StackResources"]
-    except is_boto3_error_code("ValidationError"):  # "Stack with id ... does not exist"
-        return {}
+    """{resource type: [physical ids]} of the stack; {} if it does not exist ("Stack with id ... does not
+    exist" is a ValidationError)."""
+    found = describe_or_none(cfn.describe_stack_resources, "ValidationError", StackName=name)
     by_type = {}
-    for resource in resources:
+    for resource in (found or {}).get("StackResources", []):
         if resource.get("PhysicalResourceId"):
             by_type.setdefault(resource["ResourceType"], []).append(resource["PhysicalResourceId"])
     return by_type
@@ -83,13 +73,14 @@ def nat_gateways(ec2, module, ids, deleted):
     for nat in live:
         ec2.delete_nat_gateway(aws_retry=True, NatGatewayId=nat)
         deleted.append(nat)
-    deadline = time.time() + 600
-    while live and time.time() < deadline:
+
+    def all_deleted():
         gateways = ec2.describe_nat_gateways(aws_retry=True, NatGatewayIds=live)["NatGateways"]
-        states = {n["State"] for n in gateways}
-        if states <= {"deleted"}:
-            return
-        time.sleep(5)
+        return {n["State"] for n in gateways} <= {"deleted"}, None
+
+    # Past the wait the addresses' release below fails with the reason, so the timeout itself is not one.
+    if live:
+        wait_until(module, all_deleted, NAT_WAIT_SECONDS, 5)
 
 
 def elastic_ips(ec2, module, public_ips, deleted):
@@ -104,29 +95,28 @@ def elastic_ips(ec2, module, public_ips, deleted):
 
 def internet_gateways(ec2, module, ids, deleted):
     for igw in ids:
-        try:
-            found = ec2.describe_internet_gateways(aws_retry=True, InternetGatewayIds=[igw])
-            gateway = found["InternetGateways"][0]
-        except is_boto3_error_code("InvalidInternetGatewayID.NotFound"):
+        found = describe_or_none(ec2.describe_internet_gateways, "InvalidInternetGatewayID.NotFound",
+                                 InternetGatewayIds=[igw])
+        if found is None:
             continue
         deleted.append(igw)
         if module.check_mode:
             continue
-        for attachment in gateway.get("Attachments", []):
+        for attachment in found["InternetGateways"][0].get("Attachments", []):
             ec2.detach_internet_gateway(aws_retry=True, InternetGatewayId=igw, VpcId=attachment["VpcId"])
         ec2.delete_internet_gateway(aws_retry=True, InternetGatewayId=igw)
 
 
 def route_tables(ec2, module, ids, deleted):
     for rtb in ids:
-        try:
-            table = ec2.describe_route_tables(aws_retry=True, RouteTableIds=[rtb])["RouteTables"][0]
-        except is_boto3_error_code("InvalidRouteTableID.NotFound"):
+        found = describe_or_none(ec2.describe_route_tables, "InvalidRouteTableID.NotFound",
+                                 RouteTableIds=[rtb])
+        if found is None:
             continue
         deleted.append(rtb)
         if module.check_mode:
             continue
-        for association in table.get("Associations", []):
+        for association in found["RouteTables"][0].get("Associations", []):
             if not association.get("Main"):
                 association_id = association["RouteTableAssociationId"]
                 ec2.disassociate_route_table(aws_retry=True, AssociationId=association_id)
@@ -137,8 +127,8 @@ def main():
     module = AnsibleAWSModule(
         argument_spec={"stack_name": {"type": "str", "required": True}}, supports_check_mode=True
     )
-    cfn = module.client("cloudformation", retry_decorator=RETRY)
-    ec2 = module.client("ec2", retry_decorator=RETRY)
+    cfn = client(module, "cloudformation")
+    ec2 = client(module, "ec2")
     deleted = []
     try:
         resources = stack_resources(cfn, module.params["stack_name"])
@@ -146,7 +136,7 @@ def main():
         elastic_ips(ec2, module, resources.get("AWS::EC2::EIP", []), deleted)
         internet_gateways(ec2, module, resources.get("AWS::EC2::InternetGateway", []), deleted)
         route_tables(ec2, module, resources.get("AWS::EC2::RouteTable", []), deleted)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Could not delete the leftovers of stack {module.params['stack_name']}")
     module.exit_json(changed=bool(deleted), deleted=deleted)
 

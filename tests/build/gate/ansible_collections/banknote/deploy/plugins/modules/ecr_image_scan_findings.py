@@ -1,5 +1,5 @@
 #!/usr/bin/python
-"""Stand-in for plugins/modules/ecr_image_scan_findings.py in the image gate test (test_image_gate.py):
+"""Stand-in for banknote.deploy.ecr_image_scan_findings in the image gate test (test_image_gate.py):
 same options, and the result the test wrote to the file named by BANKNOTE_FAKE_SCAN_RESULT (the real
 module's logic is tested against Stubbers in tests/modules/test_build_modules.py)."""
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: an EKS access entry and its cluster-scoped access policies."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105, PLR0912
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: eks_access_entry
@@ -15,7 +15,7 @@ description:
     iam:GetRole and fails, saying what to do, when it cannot; it never guesses a path.
 options:
   cluster_name: {description: Cluster name., type: str, required: true}
-  principal_arn: {description: IAM user or role ARN, or an STS assumed-role ARN., type: str, required: true}
+  principal_arn: {description: 'IAM user or role ARN, or an STS assumed-role ARN.', type: str, required: true}
   policy_arns:
     description: EKS access policies to associate with cluster scope, e.g.
       C(arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy). Others are left alone.
@@ -24,16 +24,13 @@ options:
     default: []
   tags: {description: Tags of a new access entry., type: dict, default: {}}
   state: {description: present or absent., type: str, choices: [present, absent], default: present}
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
-author: banknote infra
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote infra (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Operator is cluster admin
-  eks_access_entry:
+  banknote.deploy.eks_access_entry:
     cluster_name: banknote
     principal_arn: "{{ caller.arn }}"
     policy_arns: [arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy]
@@ -46,19 +43,15 @@ associated: {description: Policies associated by this run., type: list, elements
 
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import (
+    AWS_ERRORS,
+    RETRY,
+    client,
+    describe_or_none,
+)
 
-# EKS (a REST-JSON service) throttles with ThrottlingException, which AWSRetry.found does not list
-# (amazon.aws plugins/module_utils/retries.py) but botocore's own retry table treats as throttling
-# (botocore/data/_retry.json); community.aws efs_info.py passes it the same way. IAM uses "Throttling".
-RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["ThrottlingException"])
 ASSUMED_ROLE = re.compile(r"^arn:(?P<partition>[^:]+):sts::(?P<account>\d+):assumed-role/(?P<role>[^/]+)/.+$")
 
 
@@ -76,8 +69,8 @@ def iam_principal(module, arn):
     if not match:
         return arn
     try:
-        role = module.client("iam", retry_decorator=RETRY).get_role(aws_retry=True, RoleName=match["role"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        role = client(module, "iam").get_role(aws_retry=True, RoleName=match["role"])
+    except AWS_ERRORS as e:
         module.fail_json_aws(
             e,
             msg=(
@@ -90,10 +83,10 @@ def iam_principal(module, arn):
 
 
 @RETRY
-def cluster_policies(client, cluster, principal):
+def cluster_policies(eks, cluster, principal):
     """ARNs of the access policies associated with cluster scope (paginators are not retried by the
     client wrapper, so the whole listing is: amazon.aws retries.py, RetryingBotoClientWrapper)."""
-    paginator = client.get_paginator("list_associated_access_policies")
+    paginator = eks.get_paginator("list_associated_access_policies")
     pages = paginator.paginate(clusterName=cluster, principalArn=principal).build_full_result()
     policies = pages.get("associatedAccessPolicies", [])
     return {p["policyArn"] for p in policies if p["accessScope"]["type"] == "cluster"}
@@ -110,22 +103,18 @@ def main():
         },
         supports_check_mode=True,
     )
-    client = module.client("eks", retry_decorator=RETRY)
+    eks = client(module, "eks")
     cluster = module.params["cluster_name"]
     principal = iam_principal(module, module.params["principal_arn"])
-    try:
-        client.describe_access_entry(aws_retry=True, clusterName=cluster, principalArn=principal)
-        exists = True
-    except is_boto3_error_code("ResourceNotFoundException"):
-        exists = False
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Could not read the access entry of {principal} on {cluster}")
+    exists = describe_or_none(eks.describe_access_entry, "ResourceNotFoundException", module,
+                              f"Could not read the access entry of {principal} on {cluster}",
+                              clusterName=cluster, principalArn=principal) is not None
 
     if module.params["state"] == "absent":
         if exists and not module.check_mode:
             try:
-                client.delete_access_entry(aws_retry=True, clusterName=cluster, principalArn=principal)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                eks.delete_access_entry(aws_retry=True, clusterName=cluster, principalArn=principal)
+            except AWS_ERRORS as e:
                 module.fail_json_aws(e, msg=f"Could not delete the access entry of {principal}")
         module.exit_json(changed=exists, principal_arn=principal, associated=[])
 
@@ -133,32 +122,32 @@ def main():
     if not exists and not module.check_mode:
         try:
             extra = {"tags": module.params["tags"]} if module.params["tags"] else {}
-            client.create_access_entry(
+            eks.create_access_entry(
                 aws_retry=True, clusterName=cluster, principalArn=principal, type="STANDARD", **extra
             )
         except is_boto3_error_code("ResourceInUseException"):
             pass  # created meanwhile (e.g. the cluster creator's own entry): converge the policies
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
             module.fail_json_aws(e, msg=f"Could not create the access entry of {principal} on {cluster}")
 
     current = set()
     if exists or not module.check_mode:
         try:
-            current = cluster_policies(client, cluster, principal)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            current = cluster_policies(eks, cluster, principal)
+        except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Could not list the access policies of {principal}")
     missing = [arn for arn in module.params["policy_arns"] if arn not in current]
     if missing and not module.check_mode:
         for policy in missing:
             try:
-                client.associate_access_policy(
+                eks.associate_access_policy(
                     aws_retry=True,
                     clusterName=cluster,
                     principalArn=principal,
                     policyArn=policy,
                     accessScope={"type": "cluster"},
                 )
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            except AWS_ERRORS as e:
                 module.fail_json_aws(e, msg=f"Could not associate {policy} with {principal}")
     module.exit_json(changed=changed or bool(missing), principal_arn=principal, associated=missing)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 """Ansible module: read one SSM parameter (e.g. AWS's public "latest AMI" parameters)."""
 # Ansible module layout: DOCUMENTATION first, then imports (botocore is checked by AnsibleAWSModule).
-# ruff: noqa: E402, SIM105
+# ruff: noqa: E402
 
 DOCUMENTATION = r"""
 module: ssm_parameter_value
@@ -15,15 +15,13 @@ options:
     description: Parameter name, e.g. /aws/service/debian/release/12/latest/amd64.
     type: str
     required: true
-extends_documentation_fragment:
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+extends_documentation_fragment: [amazon.aws.common.modules, amazon.aws.region.modules, amazon.aws.boto3]
+author: banknote build (!UNKNOWN)
 """
 
 EXAMPLES = r"""
 - name: Current Debian 12 AMI
-  ssm_parameter_value:
+  banknote.deploy.ssm_parameter_value:
     name: /aws/service/debian/release/12/latest/amd64
     region: us-east-1
   register: ami
@@ -36,29 +34,17 @@ value:
   returned: always
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports the missing dependency
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-# Throttling error codes retried besides AWSRetry's own (RequestLimitExceeded, Throttling, ...).
-THROTTLING = ["ThrottlingException"]
+from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client
 
 
 def main():
     module = AnsibleAWSModule(argument_spec={"name": {"type": "str", "required": True}},
                               supports_check_mode=True)
     name = module.params["name"]
-    # Throttling is retried as amazon.aws's modules do (module_utils/retries.py: AWSRetry.jittered_backoff;
-    # RetryingBotoClientWrapper retries the calls made with aws_retry=True). AWSRetry.found knows EC2's
-    # codes only; SSM answers ThrottlingException (the AWS JSON APIs' common error).
-    ssm = module.client("ssm", retry_decorator=AWSRetry.jittered_backoff(catch_extra_error_codes=THROTTLING))
     try:
-        parameter = ssm.get_parameter(aws_retry=True, Name=name)["Parameter"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as error:
+        parameter = client(module, "ssm").get_parameter(aws_retry=True, Name=name)["Parameter"]
+    except AWS_ERRORS as error:
         module.fail_json_aws(error, msg=f"Cannot read SSM parameter {name}")
     module.exit_json(changed=False, value=parameter["Value"])
 
