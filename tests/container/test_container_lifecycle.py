@@ -83,7 +83,15 @@ def test_sigterm_during_a_burst_fails_no_accepted_request(start_container) -> No
     """SIGTERM mid-burst: every request sent before the signal and every request the server accepted
     completes; the only requests allowed to fail are those the server never accepted (no answer byte
     and absent from its access log), i.e. sent after it stopped listening. One slow upload, half sent
-    before SIGTERM and finished after, proves a request in flight at the signal is still answered."""
+    before SIGTERM and finished after, proves a request in flight at the signal is still answered.
+
+    Why some requests get no answer (gunicorn 27, the pinned version): on SIGTERM the master closes its
+    listening sockets, then sends SIGTERM to the workers (gunicorn/arbiter.py, Arbiter.stop); each gthread
+    worker stops accepting and finishes the connections it holds within graceful_timeout
+    (gunicorn/workers/gthread.py, ThreadWorker.run). Connections the kernel queued that no worker accepted
+    are reset when the last worker closes its copy of the socket. In a cluster the endpoint must therefore
+    leave the Service before SIGTERM: the pod's preStop sleep (k8s_app_prestop_sleep_seconds) keeps it
+    serving meanwhile (https://kubernetes.io/docs/tutorials/services/pods-and-endpoint-termination-flow/)."""
     service: Container = start_container()
     service.wait_ready()
 
