@@ -101,6 +101,7 @@ def test_operator_policy_is_a_valid_managed_policy(path: str):
     # IAM's limit for a managed policy document, whitespace excluded.
     assert len(json.dumps(policy, separators=(",", ":"))) <= 6144
     statements = policy["Statement"]
+    assert statements
     assert len({s["Sid"] for s in statements}) == len(statements)
     actions = [a for s in statements for a in s["Action"]]
     assert not [a for a in actions if a == "*" or a.endswith(":*")]
