@@ -13,8 +13,9 @@ leaves has no such tables and falls back to traversal (`_Traversal`): every leaf
 children point to the leaf itself, so walking `max_depth` steps from each root always ends on the
 right leaf, with no per-tree bookkeeping; all (row, tree) pairs of a chunk of rows step together.
 Comparisons stay in float32 against thresholds rounded down to float32, which decides exactly as
-scikit-learn's float32-input-versus-float64-threshold test does. Both paths are held to
-scikit-learn by tests/training/test_training_forest_equivalence.py.
+scikit-learn's float32-input-versus-float64-threshold test does, and the trees' votes are added
+one tree after another, as scikit-learn adds them: the probabilities equal scikit-learn's bit for
+bit on every path (tests/training/test_training_forest_equivalence.py).
 """
 
 from __future__ import annotations
@@ -227,6 +228,13 @@ def _float32_floor(threshold: np.ndarray) -> np.ndarray:
     return np.where(rounded > threshold, np.nextafter(rounded, np.float32(-np.inf)), rounded)
 
 
+def _sum_in_tree_order(per_tree: np.ndarray, axis: int) -> np.ndarray:
+    """The sum over trees (along `axis`) added one tree after another, as scikit-learn's forest
+    does: numpy's sum adds pairwise, which can differ in the last bit when leaf values are not
+    whole numbers (leaves with more than one class). np.add.accumulate is sequential by definition."""
+    return np.take(np.add.accumulate(per_tree, axis=axis), -1, axis=axis)
+
+
 @dataclass(frozen=True, eq=False)
 class _Traversal:
     """The node arrays ready to walk: the fallback for trees of more than 64 leaves, and the tests'
@@ -271,7 +279,7 @@ class _Traversal:
             x_at_node = np.take(flat_x, row_start + np.take(self.feature, node))
             goes_left = x_at_node <= np.take(self.threshold32, node)
             node = np.where(goes_left, np.take(self.left, node), np.take(self.right, node))
-        return np.take(self.value, node, axis=0).sum(axis=1) / self.roots.size
+        return _sum_in_tree_order(np.take(self.value, node, axis=0), axis=1) / self.roots.size
 
 
 @dataclass(frozen=True, eq=False)
@@ -361,7 +369,7 @@ class _BitvectorTables:
             mask = mask & masks[f][bisect.bisect_left(lists[f], x32[f])]
         # uint8 + intp gives intp: the slot indices in one step.
         slot = self.exit_offset + np.bitwise_count(mask ^ (mask - np.uint64(1)))
-        return np.take(self.leaf_values, slot, axis=1).sum(axis=1) / slot.size
+        return _sum_in_tree_order(np.take(self.leaf_values, slot, axis=1), axis=1) / slot.size
 
     def predict_proba(self, X32: np.ndarray) -> np.ndarray:
         n_rows, n_trees = X32.shape[0], self.exit_offset.size
@@ -379,7 +387,7 @@ class _BitvectorTables:
             # is its index, the exit leaf. Every mask has a bit set (the exit leaf is never ruled out).
             slot = self.exit_offset + np.bitwise_count(mask ^ (mask - one))
             for c, values in enumerate(self.leaf_values):
-                out[rows, c] = np.take(values, slot).sum(axis=1)
+                out[rows, c] = _sum_in_tree_order(np.take(values, slot), axis=1)
         out /= n_trees
         return out
 

@@ -91,7 +91,7 @@ def test_exported_small_forest_round_trips(tmp_path: Path) -> None:
     export.write_artifacts(forest, tmp_path, dataset_sha256="d", training_revision="r", seed=3, metrics={})
     X = np.random.default_rng(5).normal(size=(2000, 4))
     loaded = ForestModel.load(tmp_path / "serving")
-    assert np.abs(loaded.predict_proba(X) - forest.predict_proba(X)).max() <= 1e-9
+    assert np.array_equal(loaded.predict_proba(X), forest.predict_proba(X))
 
 
 def test_training_revision_falls_back_to_the_environment_then_unknown(
