@@ -93,34 +93,44 @@ def elastic_ips(ec2, module, public_ips, deleted):
                 ec2.release_address(aws_retry=True, AllocationId=address["AllocationId"])
 
 
-def internet_gateways(ec2, module, ids, deleted):
-    for igw in ids:
-        found = describe_or_none(ec2.describe_internet_gateways, "InvalidInternetGatewayID.NotFound",
-                                 InternetGatewayIds=[igw])
+def delete_found(module, ids, deleted, describe, delete):
+    """For each id that describe(id) still finds (None: gone), records it in `deleted` and, unless in
+    check mode, calls delete(id, found)."""
+    for resource in ids:
+        found = describe(resource)
         if found is None:
             continue
-        deleted.append(igw)
-        if module.check_mode:
-            continue
+        deleted.append(resource)
+        if not module.check_mode:
+            delete(resource, found)
+
+
+def internet_gateways(ec2, module, ids, deleted):
+    def describe(igw):
+        return describe_or_none(ec2.describe_internet_gateways, "InvalidInternetGatewayID.NotFound",
+                                InternetGatewayIds=[igw])
+
+    def delete(igw, found):
         for attachment in found["InternetGateways"][0].get("Attachments", []):
             ec2.detach_internet_gateway(aws_retry=True, InternetGatewayId=igw, VpcId=attachment["VpcId"])
         ec2.delete_internet_gateway(aws_retry=True, InternetGatewayId=igw)
 
+    delete_found(module, ids, deleted, describe, delete)
+
 
 def route_tables(ec2, module, ids, deleted):
-    for rtb in ids:
-        found = describe_or_none(ec2.describe_route_tables, "InvalidRouteTableID.NotFound",
-                                 RouteTableIds=[rtb])
-        if found is None:
-            continue
-        deleted.append(rtb)
-        if module.check_mode:
-            continue
+    def describe(rtb):
+        return describe_or_none(ec2.describe_route_tables, "InvalidRouteTableID.NotFound",
+                                RouteTableIds=[rtb])
+
+    def delete(rtb, found):
         for association in found["RouteTables"][0].get("Associations", []):
             if not association.get("Main"):
                 association_id = association["RouteTableAssociationId"]
                 ec2.disassociate_route_table(aws_retry=True, AssociationId=association_id)
         ec2.delete_route_table(aws_retry=True, RouteTableId=rtb)
+
+    delete_found(module, ids, deleted, describe, delete)
 
 
 def main():
