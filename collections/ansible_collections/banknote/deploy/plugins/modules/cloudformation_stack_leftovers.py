@@ -94,10 +94,11 @@ def elastic_ips(ec2, module, public_ips, deleted):
 
 
 def delete_found(module, ids, deleted, describe, delete):
-    """For each id that describe(id) still finds (None: gone), records it in `deleted` and, unless in
-    check mode, calls delete(id, found)."""
+    """For each id that describe = (call, not-found code, id parameter) still finds, records it in
+    `deleted` and, unless in check mode, calls delete(id, found)."""
+    call, not_found, id_parameter = describe
     for resource in ids:
-        found = describe(resource)
+        found = describe_or_none(call, not_found, **{id_parameter: [resource]})
         if found is None:
             continue
         deleted.append(resource)
@@ -106,23 +107,16 @@ def delete_found(module, ids, deleted, describe, delete):
 
 
 def internet_gateways(ec2, module, ids, deleted):
-    def describe(igw):
-        return describe_or_none(ec2.describe_internet_gateways, "InvalidInternetGatewayID.NotFound",
-                                InternetGatewayIds=[igw])
-
     def delete(igw, found):
         for attachment in found["InternetGateways"][0].get("Attachments", []):
             ec2.detach_internet_gateway(aws_retry=True, InternetGatewayId=igw, VpcId=attachment["VpcId"])
         ec2.delete_internet_gateway(aws_retry=True, InternetGatewayId=igw)
 
+    describe = (ec2.describe_internet_gateways, "InvalidInternetGatewayID.NotFound", "InternetGatewayIds")
     delete_found(module, ids, deleted, describe, delete)
 
 
 def route_tables(ec2, module, ids, deleted):
-    def describe(rtb):
-        return describe_or_none(ec2.describe_route_tables, "InvalidRouteTableID.NotFound",
-                                RouteTableIds=[rtb])
-
     def delete(rtb, found):
         for association in found["RouteTables"][0].get("Associations", []):
             if not association.get("Main"):
@@ -130,6 +124,7 @@ def route_tables(ec2, module, ids, deleted):
                 ec2.disassociate_route_table(aws_retry=True, AssociationId=association_id)
         ec2.delete_route_table(aws_retry=True, RouteTableId=rtb)
 
+    describe = (ec2.describe_route_tables, "InvalidRouteTableID.NotFound", "RouteTableIds")
     delete_found(module, ids, deleted, describe, delete)
 
 
