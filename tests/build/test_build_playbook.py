@@ -4,6 +4,7 @@ docker_engine role, the context copied, the image built there and pushed to the 
 Wall times of the runs are printed (pytest -s shows them); nothing asserts on them.
 """
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -61,14 +62,15 @@ def test_rerun_changes_nothing_and_rebuilds_nothing(first_build, run_build, buil
     assert read_record(build_record_dir / "image.json") == first_build
 
 
-def test_recorded_digest_is_in_the_registry(first_build):
+def test_recorded_digest_is_in_the_registry(first_build, frozen_source, trained_model_dir: Path):
     assert first_build["repository_uri"] == "127.0.0.1:5443/banknote"
     assert manifest_digest(first_build["tag"]) == first_build["digest"]
-    # <source revision>-<first 12 hex of the serving artifact's sha256>
-    revision, model = first_build["tag"].rsplit("-", 1)
-    assert len(model) == 12
-    assert int(model, 16) >= 0
-    assert revision
+    # <source revision>-<first 12 hex of the serving artifact's sha256>, each derived here from its source:
+    # the snapshot's one commit (git), the model.json the build was given (hashlib).
+    commit = subprocess.run(["git", "-C", frozen_source["project_sync_source_dir"], "rev-parse", "--short=7",
+                             "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    model = hashlib.sha256((trained_model_dir / "serving" / "model.json").read_bytes()).hexdigest()
+    assert first_build["tag"] == f"{commit}-{model[:12]}"
 
 
 def test_pushed_digest_pulled_back_answers_ready(first_build):
