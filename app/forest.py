@@ -13,8 +13,8 @@ leaves has no such tables and falls back to traversal (`_Traversal`): every leaf
 children point to the leaf itself, so walking `max_depth` steps from each root always ends on the
 right leaf, with no per-tree bookkeeping; all (row, tree) pairs of a chunk of rows step together.
 Comparisons stay in float32 against thresholds rounded down to float32, which decides exactly as
-scikit-learn's float32-input-versus-float64-threshold test does, and the trees' votes are added
-one tree after another, as scikit-learn adds them: the probabilities equal scikit-learn's bit for
+scikit-learn's float32-input-versus-float64-threshold test does, and the trees' votes add up to
+the same bits as scikit-learn's (see `_sum_in_tree_order`): the probabilities equal scikit-learn's bit for
 bit on every path (tests/training/test_training_forest_equivalence.py).
 """
 
@@ -229,9 +229,13 @@ def _float32_floor(threshold: np.ndarray) -> np.ndarray:
 
 
 def _sum_in_tree_order(per_tree: np.ndarray, axis: int) -> np.ndarray:
-    """The sum over trees (along `axis`) added one tree after another, as scikit-learn's forest
-    does: numpy's sum adds pairwise, which can differ in the last bit when leaf values are not
-    whole numbers (leaves with more than one class). np.add.accumulate is sequential by definition."""
+    """The trees' votes summed along `axis` one tree after another, as scikit-learn adds them.
+
+    numpy's sum adds pairwise (faster, so every path uses it when `whole_votes`): that gives the
+    same bits when every vote is 0 or 1 (pure leaves, as in fully grown trees: every partial sum is
+    a whole number), but can differ in the last bit for leaves holding both classes. Those forests
+    come here: np.add.accumulate is sequential by definition (about twice as slow on a batch).
+    """
     return np.take(np.add.accumulate(per_tree, axis=axis), -1, axis=axis)
 
 
@@ -248,6 +252,7 @@ class _Traversal:
     value: np.ndarray  # float64[n_nodes, n_classes]
     roots: np.ndarray
     max_depth: int
+    whole_votes: bool  # every leaf's class probabilities are 0 or 1 (see _sum_in_tree_order)
 
     @classmethod
     def build(cls, arrays: dict[str, np.ndarray], max_depth: int) -> _Traversal:
@@ -257,9 +262,10 @@ class _Traversal:
         threshold32 = _float32_floor(np.where(is_leaf, 0.0, arrays["threshold"]).astype(np.float64))
         left, right, roots = (arrays[name].astype(np.intp) for name in ("left", "right", "roots"))
         value = arrays["value"].astype(np.float64)
+        whole_votes = bool(np.all((value[is_leaf] == 0) | (value[is_leaf] == 1)))
         for array in (feature, threshold32, left, right, roots, value):
             array.setflags(write=False)
-        return cls(feature, threshold32, left, right, value, roots, max_depth)
+        return cls(feature, threshold32, left, right, value, roots, max_depth, whole_votes)
 
     def predict_proba(self, X32: np.ndarray) -> np.ndarray:
         out = np.empty((X32.shape[0], self.value.shape[1]))
@@ -279,7 +285,9 @@ class _Traversal:
             x_at_node = np.take(flat_x, row_start + np.take(self.feature, node))
             goes_left = x_at_node <= np.take(self.threshold32, node)
             node = np.where(goes_left, np.take(self.left, node), np.take(self.right, node))
-        return _sum_in_tree_order(np.take(self.value, node, axis=0), axis=1) / self.roots.size
+        votes = np.take(self.value, node, axis=0)
+        total = votes.sum(axis=1) if self.whole_votes else _sum_in_tree_order(votes, axis=1)
+        return total / self.roots.size
 
 
 @dataclass(frozen=True, eq=False)
@@ -302,11 +310,12 @@ class _BitvectorTables:
     # class-major so that each class's gather and sum run over contiguous memory.
     leaf_values: np.ndarray
     exit_offset: np.ndarray  # intp[n_trees]: tree * 64 - 1 (slot = popcount of the exit bits + this)
+    whole_votes: bool  # every leaf's class probabilities are 0 or 1 (see _sum_in_tree_order)
 
     @classmethod
     def build(
         cls, *, feature: np.ndarray, threshold32: np.ndarray, left: np.ndarray, right: np.ndarray,
-        value: np.ndarray, roots: np.ndarray, n_features: int,
+        value: np.ndarray, roots: np.ndarray, n_features: int, whole_votes: bool,
     ) -> _BitvectorTables | None:
         """The tables, or None when a tree has more than MAX_BITVECTOR_LEAVES leaves."""
         n_nodes, n_trees, n_classes = feature.size, roots.size, value.shape[1]
@@ -358,7 +367,7 @@ class _BitvectorTables:
         for array in (*thresholds, *masks, leaf_values, exit_offset):
             array.setflags(write=False)
         threshold_lists = tuple(t.tolist() for t in thresholds)
-        return cls(tuple(thresholds), threshold_lists, tuple(masks), leaf_values, exit_offset)
+        return cls(tuple(thresholds), threshold_lists, tuple(masks), leaf_values, exit_offset, whole_votes)
 
     def predict_row(self, x32: Sequence[float]) -> np.ndarray:
         """One row of float32 values given as Python floats: bisect per feature on plain lists and
@@ -369,7 +378,9 @@ class _BitvectorTables:
             mask = mask & masks[f][bisect.bisect_left(lists[f], x32[f])]
         # uint8 + intp gives intp: the slot indices in one step.
         slot = self.exit_offset + np.bitwise_count(mask ^ (mask - np.uint64(1)))
-        return _sum_in_tree_order(np.take(self.leaf_values, slot, axis=1), axis=1) / slot.size
+        votes = np.take(self.leaf_values, slot, axis=1)
+        total = votes.sum(axis=1) if self.whole_votes else _sum_in_tree_order(votes, axis=1)
+        return total / slot.size
 
     def predict_proba(self, X32: np.ndarray) -> np.ndarray:
         n_rows, n_trees = X32.shape[0], self.exit_offset.size
@@ -387,7 +398,8 @@ class _BitvectorTables:
             # is its index, the exit leaf. Every mask has a bit set (the exit leaf is never ruled out).
             slot = self.exit_offset + np.bitwise_count(mask ^ (mask - one))
             for c, values in enumerate(self.leaf_values):
-                out[rows, c] = _sum_in_tree_order(np.take(values, slot), axis=1)
+                votes = np.take(values, slot)
+                out[rows, c] = votes.sum(axis=1) if self.whole_votes else _sum_in_tree_order(votes, axis=1)
         out /= n_trees
         return out
 
@@ -418,7 +430,7 @@ class ForestModel:
         bitvector = _BitvectorTables.build(
             feature=traversal.feature, threshold32=traversal.threshold32, left=traversal.left,
             right=traversal.right, value=traversal.value, roots=traversal.roots,
-            n_features=len(metadata["feature_names"]),
+            n_features=len(metadata["feature_names"]), whole_votes=traversal.whole_votes,
         )
         return cls(
             feature_names=tuple(metadata["feature_names"]),

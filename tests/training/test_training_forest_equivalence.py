@@ -55,6 +55,8 @@ def test_served_model_takes_the_bitvector_path(forest: ForestModel, estimator) -
     """The served forest's trees fit in one 64-bit word each, so the tests above cover that path."""
     assert max(tree.tree_.n_leaves for tree in estimator.estimators_) <= MAX_BITVECTOR_LEAVES
     assert forest.uses_bitvectors
+    # Fully grown trees: every leaf votes 0 or 1, so the sums take numpy's fast pairwise path.
+    assert forest._bitvector.whole_votes
 
 
 def test_bitvector_and_traversal_agree_on_data_rows(forest: ForestModel, data_rows: np.ndarray) -> None:
@@ -92,6 +94,7 @@ def test_leaves_holding_both_classes_sum_in_scikit_learns_order(
                            metrics={})
     model = ForestModel.load(tmp_path / "serving")
     assert model.uses_bitvectors
+    assert not model._bitvector.whole_votes
     rng = np.random.default_rng(5)
     X = np.vstack([data_rows, rng.uniform(data_rows.min(axis=0), data_rows.max(axis=0), (1000, 4))])
     assert_same_predictions(model, mixed, X)
