@@ -147,8 +147,8 @@ def test_each_mint_replaces_the_token_and_reports_its_expiry(tmp_path: Path, k8s
     assert {s["host"] for s in found.values()} == {"https://example.eks.amazonaws.com"}, found  # host kept
     assert found["first"]["token_sha256"] != found["second"]["token_sha256"]  # a new token
     assert found["first"]["token_sha256"] != EMPTY_SHA256
-    expiry = {k: datetime.strptime(v["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-              for k, v in found.items()}
+    expiry = {k: datetime.fromisoformat(v["expires_at"]) for k, v in found.items()}
+    assert all(v.tzinfo == UTC for v in expiry.values()), found
     assert expiry["second"] > expiry["first"] >= before + timedelta(seconds=TOKEN_USABLE_SECONDS)
     assert expiry["second"] <= datetime.now(UTC) + timedelta(seconds=TOKEN_USABLE_SECONDS)
     assert run.raw.count("k8s-aws-v1.") == 0  # no_log: the token never reaches the output

@@ -34,8 +34,8 @@ expires_in_seconds:
   type: int
   returned: always
 expires_at:
-  description: When the token stops being safe to use (UTC, ISO 8601), as C(aws eks get-token)'s
-    expirationTimestamp.
+  description: When the token stops being safe to use (UTC, ISO 8601 to the second as ansible-core writes
+    datetimes, e.g. C(2026-11-30T12:14:00+00:00)), the instant of C(aws eks get-token)'s expirationTimestamp.
   type: str
   returned: always
 """
@@ -78,9 +78,11 @@ def main():
         argument_spec={"cluster_name": {"type": "str", "required": True}}, supports_check_mode=True
     )
     sts = module.client("sts")
-    signed_at = datetime.now(UTC)
+    signed_at = datetime.now(UTC).replace(microsecond=0)
     url = presigned_caller_identity_url(sts, module.params["cluster_name"])
-    expires_at = (signed_at + timedelta(seconds=TOKEN_LIFETIME_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # A datetime: AnsibleModule.exit_json writes it in ISO 8601 (ansible-core 2.19
+    # module_utils/_internal/_json/_profiles/_module_legacy_m2c.py, serialize_as_isoformat).
+    expires_at = signed_at + timedelta(seconds=TOKEN_LIFETIME_SECONDS)
     module.exit_json(changed=False, token=token_from_url(url), expires_in_seconds=TOKEN_LIFETIME_SECONDS,
                      expires_at=expires_at)
 
