@@ -1,8 +1,9 @@
 """The image role's scan gate and record (issue 9, defect 8): image_record_file is what `--tags k8s_app`
 deploys, so it is written only after the gate passes, and a record naming an image that fails the gate
 is removed. Runs roles/image/tasks/record.yml on the control node with the scan module replaced by
-the stand-in collection in gate/ (its banknote.deploy.ecr_image_scan_findings answers what the test wrote (the real module's statuses and
-severities are tested against Stubbers in tests/modules/test_build_modules.py)). No moto, no registry,
+the stand-in collection in gate/ (its banknote.deploy.ecr_image_scan_findings answers what the test wrote;
+the real module's statuses and severities are tested against Stubbers in
+tests/modules/test_build_modules.py). No moto, no registry,
 no build host: the gate runs on the control node (delegate_to: localhost) as in the build.
 """
 

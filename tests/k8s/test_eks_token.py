@@ -17,7 +17,6 @@ from k8s_helpers import run_playbook
 from tests.support.moto import MotoServer
 
 
-
 def decode(token: str) -> str:
     assert token.startswith("k8s-aws-v1.")
     body = token.removeprefix("k8s-aws-v1.")
