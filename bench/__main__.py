@@ -34,7 +34,7 @@ from tests.support.wait import WaitTimeout, exited, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "banknote_authentication.csv"
+DEFAULT_DATA = ROOT / "data" / "banknote_authentication.csv"  # shipped with the project (data/README.md)
 CONTAINER_PORT = 8080
 ROW = {"variance": 3.6216, "skewness": 8.6661, "curtosis": -2.8073, "entropy": -0.44699}
 ROW_QUERY = "&".join(f"{name}={value}" for name, value in ROW.items())
