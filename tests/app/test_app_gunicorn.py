@@ -5,10 +5,11 @@ import json
 import signal
 import socket
 import time
-import urllib.error
-import urllib.request
 
 import pytest
+
+from tests.support.http import post_json, request
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -44,41 +45,28 @@ def test_bad_worker_count_stops_start_up_with_one_message(gunicorn_factory, serv
     assert "Traceback" not in output
 
 
-def get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.read()
-
-
-def post_json(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, json.loads(response.read())
-
-
 def test_serves_predictions_and_health(gunicorn_server, genuine_row, forged_row):
-    assert get(f"{gunicorn_server.url}/v2/health/ready") == (200, b'{"ready":true}\n')
-    assert post_json(f"{gunicorn_server.url}/predict", genuine_row)[1]["label"] == 1
-    assert post_json(f"{gunicorn_server.url}/predict", forged_row)[1]["label"] == 0
+    ready = request("GET", f"{gunicorn_server.url}/v2/health/ready")
+    assert (ready.status, ready.body) == (200, b'{"ready":true}\n')
+    assert post_json(f"{gunicorn_server.url}/predict", genuine_row)["label"] == 1
+    assert post_json(f"{gunicorn_server.url}/predict", forged_row)["label"] == 0
 
 
 def access_records(server, until, timeout=10.0):
     """The access log as parsed JSON lines, once a record satisfying `until` is there (logged after the
     response is sent, so it can lag the client by a moment)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        records = [json.loads(line) for line in server.logs()[0].splitlines()]  # every line is JSON
-        if any(until(record) for record in records) or time.monotonic() > deadline:
-            return records
-        time.sleep(0.05)
+    def records():
+        return [json.loads(line) for line in server.logs()[0].splitlines()]  # every line is JSON
+
+    wait_until(lambda: any(until(record) for record in records()), timeout,
+               what="the access log record", details=lambda: server.logs()[0][-2000:])
+    return records()
 
 
 def test_access_log_is_one_json_object_per_request(gunicorn_server, genuine_row):
     """Client-controlled text (quotes, backslashes) cannot break the JSON lines."""
     post_json(f"{gunicorn_server.url}/predict", genuine_row)
-    with pytest.raises(urllib.error.HTTPError) as caught:
-        get(f'{gunicorn_server.url}/no%22such%5Cpage?x="y"')
-    assert caught.value.code == 404
+    assert request("GET", f'{gunicorn_server.url}/no%22such%5Cpage?x="y"').status == 404
     records = access_records(gunicorn_server, lambda r: r["status"] == 404)
     predict = next(r for r in records if r["path"] == "/predict")
     assert predict["method"] == "POST"
@@ -102,7 +90,10 @@ def test_sigterm_lets_an_in_flight_request_finish(gunicorn_factory, serving_dir,
                          + body[:10])
             time.sleep(0.5)  # the worker is now inside the request, waiting for the rest of the body
             server.process.send_signal(signal.SIGTERM)
-            time.sleep(1.0)  # shutdown has begun
+            # Shutdown has begun once gunicorn's master says so in its error log (stderr).
+            wait_until(lambda: "Handling signal: term" in server.logs()[1], 10,
+                       what="gunicorn's 'Handling signal: term' line",
+                       details=lambda: server.logs()[1][-2000:])
             conn.sendall(body[10:])
             response = b""
             while chunk := conn.recv(65536):

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from container_helpers import Container, docker, http
 
+from tests.support.wait import wait_until
+
 pytestmark = pytest.mark.docker
 
 ROW = {"variance": 3.6216, "skewness": 8.6661, "curtosis": -2.8073, "entropy": -0.44699}
@@ -60,12 +62,8 @@ SIGNAL_LINE = "Handling signal: term"
 
 def wait_for_log_line(container: Container, text: str, timeout_s: float = 30) -> None:
     """Polls the container's log (gunicorn writes its error log to stderr) until a line contains text."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if any(text in line for line in container.logs().splitlines()):
-            return
-        time.sleep(0.02)
-    pytest.fail(f"gunicorn did not log {text!r} within {timeout_s} s:\n{container.logs()[-2000:]}")
+    wait_until(lambda: any(text in line for line in container.logs().splitlines()), timeout_s,
+               what=f"gunicorn's {text!r} line", interval=0.02, details=lambda: container.logs()[-2000:])
 
 
 def access_log_agents(logs: str) -> set[str]:
