@@ -50,19 +50,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   changed+=("Debian packages")
 fi
 
-# install_venv VENV LOCK: installs the hashed lock into VENV unless VENV/.<lock>.sha256 matches it.
+# lock_installed VENV LOCK: true when VENV/.<lock>.sha256 records this content of the hashed lock.
+lock_installed() {
+  [ "$(cat "$1/.$(basename "$2").sha256" 2>/dev/null)" = "$(sha256sum "$2" | cut -d' ' -f1)" ]
+}
+
+# install_venv VENV LOCK: installs the hashed lock into VENV unless it is installed already.
 install_venv() {
-  local venv=$1 lock=$2 name sum
-  name=$(basename "$lock")
-  sum=$(sha256sum "$lock" | cut -d' ' -f1)
-  [ "$(cat "$venv/.$name.sha256" 2>/dev/null)" != "$sum" ] || return 0
+  local venv=$1 lock=$2
+  ! lock_installed "$venv" "$lock" || return 0
   log "installing $lock into $venv"
   if [ ! -x "$venv/bin/python" ]; then
     "$PYTHON" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --upgrade pip  # Debian's bundled pip is old; the lock pins one too
   fi
   "$venv/bin/python" -m pip install -q --require-hashes -r "$lock"
-  echo "$sum" >"$venv/.$name.sha256"
+  sha256sum "$lock" | cut -d' ' -f1 >"$venv/.$(basename "$lock").sha256"
   changed+=("$venv")
 }
 
@@ -70,7 +73,7 @@ install_venv() {
 # so a venv holding the current dev.txt already holds the deploy's packages.
 if [ "$PART" = test ]; then
   install_venv "$VENV" requirements/dev.txt
-elif [ "$(cat "$VENV/.dev.txt.sha256" 2>/dev/null)" != "$(sha256sum requirements/dev.txt | cut -d' ' -f1)" ]; then
+elif ! lock_installed "$VENV" requirements/dev.txt; then
   install_venv "$VENV" requirements/deploy.txt
 fi
 
