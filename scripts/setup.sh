@@ -24,12 +24,13 @@ changed=()
 
 # Debian packages. The deploy (local target): scripts/services.sh runs dockerd, docker-registry (TLS from
 # openssl, htpasswd from apache2-utils) and moto (in the venv); roles/k8s_app runs the pods with podman
-# (catatonit is its init); roles/local_build_host builds the base image with debootstrap
+# (catatonit is its init) behind haproxy (run by the role as the user, never as a system service: the
+# load balancer stand-in); roles/local_build_host builds the base image with debootstrap
 # (scripts/build-base-image.sh) and reaches its stand-in build host over ssh; git gives the build
 # context's and the model's revision.
 DEPLOY_APT=(
   python3-venv git openssl ca-certificates openssh-client
-  docker.io docker-registry apache2-utils podman catatonit debootstrap
+  docker.io docker-registry apache2-utils podman catatonit haproxy debootstrap
 )
 # The tests only: wrk (benchmark), chromium (the browser tests, driven by playwright), curl.
 TEST_APT=(

@@ -7,9 +7,15 @@ a new revision starts before the old one stops, so requests never fail during th
 cannot prove: the kubelet's probes, the NLB's health checks and deregistration timing, Fargate
 scheduling across zones, the PDB and the HPA (podman ignores them)."""
 
+import contextlib
+import http.client
+import json
+import socket
+import ssl
 import subprocess
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +23,6 @@ import pytest
 from k8s_helpers import TEST_REPOSITORY, podman_json, push, run_playbook, write_record
 
 from tests.support.docker import docker
-from tests.support.http import request
 from tests.support.ports import free_port, port_open
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
@@ -97,7 +102,7 @@ def test_verify_role_passes_against_the_pods(target: Target):
     run = run_playbook("playbooks/verify.yml", extra_vars=target.vars)
     assert run.returncode == 0, run.explain()
     assert run.recap["failed"] == 0
-    assert run.fact("verify_url") == f"http://127.0.0.1:{target.port}", run.explain()
+    assert run.fact("verify_url") == f"https://127.0.0.1:{target.port}", run.explain()
     print("\n" + " ".join(" ".join(run.messages("verify : Report the endpoint")).split()))
 
 
@@ -111,57 +116,149 @@ def test_rerun_changes_nothing(target: Target):
 
 @dataclass
 class Load:
-    """Sequential predictions on fresh connections, bounded in count and time."""
+    """Predictions over HTTPS from several client threads, each request on a fresh connection; bounded in
+    count and time. results: (start, end, error or "")."""
 
-    url: str
-    max_requests: int = 6000
+    port: int
+    ca_file: Path
+    threads: int = 4
+    max_requests: int = 30000
     max_seconds: float = 300
-    results: list[tuple[float, str]] = field(default_factory=list)  # (time, "" or error)
+    results: list[tuple[float, float, str]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def run(self) -> None:
+    def client(self) -> None:
+        context = ssl.create_default_context(cafile=str(self.ca_file))
         deadline = time.monotonic() + self.max_seconds
         while (not self.stop.is_set() and len(self.results) < self.max_requests
                and time.monotonic() < deadline):
+            started = time.monotonic()
+            connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=context, timeout=10)
             try:
-                reply = request("POST", self.url, FORGED_NOTE)
-                answer = reply.json() if reply.status == 200 else None
-                error = "" if answer and answer.get("label") == 0 else f"{reply.status} {reply.body!r}"
-            except (OSError, ValueError) as exc:
+                connection.request("POST", "/predict", json.dumps(FORGED_NOTE),
+                                   {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                body = response.read()
+                answer = json.loads(body) if response.status == 200 else None
+                error = "" if answer and answer.get("label") == 0 else f"{response.status} {body!r}"
+            except (OSError, ValueError, http.client.HTTPException) as exc:
                 error = repr(exc)
-            self.results.append((time.monotonic(), error))
-            time.sleep(0.01)
+            finally:
+                connection.close()
+            self.results.append((started, time.monotonic(), error))
+            time.sleep(0.05)
+
+    def start(self) -> list[threading.Thread]:
+        workers = [threading.Thread(target=self.client) for _ in range(self.threads)]
+        for worker in workers:
+            worker.start()
+        return workers
+
+
+def slow_prediction(port: int, ca_file: Path, agent: str, seconds: float) -> tuple[int, dict]:
+    """POST /predict with the headers (and Content-Length) sent at once and the body trickled over `seconds`:
+    the connection, and so the pod that serves it, is chosen at the start."""
+    body = json.dumps(FORGED_NOTE).encode()
+    context = ssl.create_default_context(cafile=str(ca_file))
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as raw, \
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        tls.sendall(f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {agent}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                    "Connection: close\r\n\r\n".encode())
+        for byte in body:
+            tls.sendall(bytes([byte]))
+            time.sleep(seconds / len(body))
+        response = http.client.HTTPResponse(tls)
+        response.begin()
+        return response.status, json.loads(response.read())
+
+
+def balancer_servers(work: Path) -> set[str]:
+    """Names of the servers in HAProxy's pods backend (runtime API on its admin socket)."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(str(work / "k8s" / "haproxy" / "admin.sock"))
+        sock.sendall(b"show stat\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    names = {line.split(",")[1] for line in data.decode().splitlines() if line.startswith("pods,")}
+    return names - {"BACKEND"}
 
 
 def test_new_image_rolls_out_without_failed_requests(target: Target, tmp_path: Path):
+    """Zero failures over the switch itself: from the moment HAProxy gets the new pods until the old pods are
+    gone, with 4 clients on fresh connections, and one slow request held open on an old pod across it."""
     # A second image with another digest: the same app plus a label.
     (tmp_path / "Dockerfile").write_text(f"FROM {TEST_REPOSITORY}:v1\nLABEL org.banknote.test=rollout\n")
     image_id = docker("build", "-q", "--network", "none", str(tmp_path)).stdout.strip()
     digest = push(image_id, "v2")
     record = write_record(tmp_path / "image-v2.json", TEST_REPOSITORY, "v2", digest)
     old_pods = {pod["Name"] for pod in target.pods()}
+    assert len(old_pods) == REPLICAS
+    old_revision = next(iter(old_pods)).rsplit("-pod-", 1)[0]
+    ca_file = target.work / "k8s" / "tls" / "ca.crt"
 
-    load = Load(f"http://127.0.0.1:{target.port}/predict")
-    thread = threading.Thread(target=load.run)
-    thread.start()
+    # The switch window: opened when HAProxy lists a server that is not an old pod, closed when podman
+    # runs none of the old pods; the slow request starts as the window opens.
+    window: dict[str, float] = {}
+    slow: dict = {}
+    agent = f"rollout-slow/{uuid.uuid4().hex[:12]}"
+    done = threading.Event()
+
+    def watch() -> None:
+        slow_thread = None
+        while not done.is_set():
+            now = time.monotonic()
+            if "added" not in window:
+                with contextlib.suppress(OSError):
+                    if balancer_servers(target.work) - old_pods:
+                        window["added"] = now
+                        slow_thread = threading.Thread(target=lambda: slow.update(
+                            reply=slow_prediction(target.port, ca_file, agent, seconds=10)), daemon=True)
+                        slow_thread.start()
+            elif not old_pods & {pod["Name"] for pod in target.pods() if pod["Status"] == "Running"}:
+                window["gone"] = now
+                break
+            time.sleep(0.2)
+        if slow_thread:
+            slow_thread.join(timeout=60)
+
+    load = Load(target.port, ca_file)
+    clients = load.start()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     time.sleep(1)
-    started = time.monotonic()
     run = target.deploy(image_record_file=str(record))
-    finished = time.monotonic()
     time.sleep(1)
+    done.set()
+    watcher.join(timeout=90)
     load.stop.set()
-    thread.join()
+    for client in clients:
+        client.join(timeout=30)
 
     assert run.returncode == 0, run.explain()
-    failures = [error for _, error in load.results if error]
-    during = [t for t, _ in load.results if started <= t <= finished]
-    print(f"\nrollout: {finished - started:.1f} s, {len(during)} requests during it, {len(failures)} failed")
-    assert failures == []
-    assert len(during) >= 50
-    assert max(t for t, _ in load.results) > finished  # the load outlived the rollout
+    assert {"added", "gone"} <= set(window), f"switch not seen: {window}"
+    in_window = [error for started, ended, error in load.results
+                 if ended >= window["added"] and started <= window["gone"]]
+    failed = [error for error in in_window if error]
+    print(f"\nswitch window {window['gone'] - window['added']:.1f} s: {len(in_window)} requests, "
+          f"{len(failed)} failed; slow request: {slow.get('reply')}; {len(load.results)} requests in all")
+    assert failed == []
+    assert [error for _, _, error in load.results if error] == []
+    assert len(in_window) >= 40
+    # The slow request got its answer, from an old pod (its revision's log has it; the new one's does not).
+    assert "reply" in slow, "the slow request got no answer"
+    status, answer = slow["reply"]
+    assert status == 200, slow
+    assert answer["label"] == 0, slow
+    logs = target.work / "k8s" / "logs"
+    assert agent in (logs / f"{old_revision}.log").read_text()
     new_pods = target.pods()
     assert len(new_pods) == REPLICAS
     assert not old_pods & {pod["Name"] for pod in new_pods}
+    new_revision = new_pods[0]["Name"].rsplit("-pod-", 1)[0]
+    assert agent not in (logs / f"{new_revision}.log").read_text()
     assert {c["ImageDigest"] for c in target.app_containers()} == {digest}
 
 

@@ -7,6 +7,7 @@ ansible-core's open_url makes a TLS context per call (ssl.create_default_context
 
 import json
 import ssl
+import subprocess
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -21,9 +22,12 @@ class _Handler(BaseHTTPRequestHandler):
     status = 200
     bodies: ClassVar[list] = []
 
+    agents: ClassVar[list] = []
+
     def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         type(self).bodies.append((self.headers.get("Content-Type"), json.loads(self.rfile.read(length))))
+        type(self).agents.append(self.headers.get("User-Agent"))
         self.send_response(type(self).status)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -35,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint():
-    _Handler.status, _Handler.bodies = 200, []
+    _Handler.status, _Handler.bodies, _Handler.agents = 200, [], []
     with serve_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), _Handler)) as url:
         yield url
 
@@ -71,3 +75,43 @@ def test_a_wrong_status_is_a_failure_not_a_latency(run_module, endpoint, tls_con
     assert (result["sent"], result["failures"]) == (3, 3)
     assert result["first_error"] == "status 500, expected 200"
     assert (result["p50_ms"], result["p95_ms"], result["max_ms"]) == (0.0, 0.0, 0.0)
+
+
+@pytest.fixture
+def tls_endpoint(tmp_path):
+    """(URL, CA file): an HTTPS server on 127.0.0.1, its certificate (SAN IP:127.0.0.1) from a private CA."""
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True, timeout=30)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (tmp_path / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt")
+    _Handler.status, _Handler.bodies, _Handler.agents = 200, [], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "server.crt", tmp_path / "server.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    with serve_in_thread(server) as url:
+        yield url.replace("http://", "https://"), tmp_path / "ca.crt"
+
+
+def test_https_trusting_ca_path_with_the_given_agent(run_module, tls_endpoint, tls_contexts):
+    url, ca_file = tls_endpoint
+    args = {"url": f"{url}/predict", "method": "POST", "body": {}, "count": 3, "ca_path": str(ca_file),
+            "http_agent": "banknote-verify/run42"}
+    result = run_module(MODULE, args, {})
+    assert (result["sent"], result["failures"], result["first_error"]) == (3, 0, ""), result
+    assert _Handler.agents == ["banknote-verify/run42"] * 3
+    assert len(tls_contexts) == 1
+
+
+def test_https_without_the_ca_fails_verification(run_module, tls_endpoint):
+    url, _ca_file = tls_endpoint
+    result = run_module(MODULE, {"url": f"{url}/predict", "method": "POST", "body": {}, "count": 2}, {})
+    assert (result["sent"], result["failures"]) == (2, 2)
+    assert "CERTIFICATE_VERIFY_FAILED" in result["first_error"]
+    assert _Handler.bodies == []
