@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from k8s_helpers import FAKE_ECR_REFERENCE, run_playbook, write_record
 
 from tests.support.ansible import REPO_ROOT
 
@@ -169,3 +170,51 @@ def test_namespace_enforces_restricted_pods_and_nlb_readiness_gates(manifest_dir
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
     assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{k8s_version()}"
     assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+# --- HTTPS and who may call it (issue 11) ---------------------------------------------------------------
+TLS_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d"
+TLS_CIDRS = ["203.0.113.0/24", "2001:db8::/32"]
+
+
+@pytest.fixture(scope="module", params=INVENTORIES)
+def tls_manifest_dir(request, tmp_path_factory) -> Path:
+    """The manifests with a certificate (as the tls_certificate role leaves it) and restricted callers."""
+    work = tmp_path_factory.mktemp("manifests-tls")
+    repository, digest = FAKE_ECR_REFERENCE.split("@")
+    record = write_record(work / "image.json", repository, "test", digest)
+    run = run_playbook("playbooks/deploy.yml", "--tags", "k8s_app", extra_vars={
+        "k8s_app_apply_method": "none", "k8s_app_cluster_auth": "none",
+        "k8s_app_manifest_dir": str(work / "manifests"), "image_record_file": str(record),
+        "k8s_app_tls_certificate_arn": TLS_ARN, "app_allowed_cidrs": TLS_CIDRS,
+    }, inventory=request.param, timeout=300)
+    assert run.returncode == 0, run.explain()
+    return work / "manifests"
+
+
+def test_service_without_a_certificate_is_http_on_80_open_to_the_default_cidrs(manifest_dir: Path):
+    service = load(manifest_dir)["Service"]
+    ports = [(p["name"], p["port"], p["targetPort"]) for p in service["spec"]["ports"]]
+    assert ports == [("http", 80, "http")]
+    assert not any("ssl" in key for key in service["metadata"]["annotations"])
+    project = yaml.safe_load((REPO_ROOT / "group_vars" / "all.yml").read_text())
+    assert service["spec"]["loadBalancerSourceRanges"] == project["app_allowed_cidrs"] == ["0.0.0.0/0"]
+
+
+def test_service_with_a_certificate_listens_on_443_with_tls_13(tls_manifest_dir: Path):
+    service = load(tls_manifest_dir)["Service"]
+    annotations = service["metadata"]["annotations"]
+    ports = [(p["name"], p["port"], p["targetPort"]) for p in service["spec"]["ports"]]
+    assert ports == [("https", 443, "http")]
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] == TLS_ARN
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"] == "443"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-negotiation-policy"].startswith(
+        "ELBSecurityPolicy-TLS13-")
+    assert service["spec"]["loadBalancerSourceRanges"] == TLS_CIDRS
+
+
+def test_tls_manifests_pass_strict_validation_and_checkov(tls_manifest_dir: Path):
+    files = sorted(p for p in tls_manifest_dir.glob("*.yaml") if p.name != "kustomization.yaml")
+    result = validate(*files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    test_checkov_passes(tls_manifest_dir)

@@ -427,6 +427,8 @@ class Call:
             tags = {str(k): str(v) for k, v in p["tags"].items()}
         elif isinstance(p.get("tags"), list):  # ECR, Logs
             tags = {t.get("Key", t.get("key")): t.get("Value", t.get("value", "")) for t in p["tags"]}
+        elif isinstance(p.get("Tags"), list):  # ACM (JSON body): [{"Key": k, "Value": v}]
+            tags = {str(t.get("Key")): str(t.get("Value", "")) for t in p["Tags"] if isinstance(t, dict)}
         else:  # IAM, CloudFormation, ELBv2: Tags.member.N.Key
             for k in p:
                 if m := re.fullmatch(r"Tags\.member\.(\d+)\.Key", k):
@@ -450,6 +452,14 @@ class LogState:
             self.role_boundary[role] = None
         elif a == "iam:AddRoleToInstanceProfile":
             self.profile_role[call.params.get("InstanceProfileName")] = role
+
+
+def _route53_path_names(call: Call) -> dict[str, str]:
+    """The hosted zone ID of a Route 53 REST path (/2013-04-01/hostedzone/{Id}[/rrset]), as its ARN's ${Id}."""
+    parts = [urllib.parse.unquote(p) for p in call.path.strip("/").split("/")]
+    if len(parts) > 2 and parts[1] == "hostedzone":
+        return {"Id": parts[2]}
+    return {}
 
 
 def _eks_path_names(call: Call) -> dict[str, str]:
@@ -517,6 +527,8 @@ def _resources(  # noqa: PLR0912 (one branch per way a request names a resource)
     names: dict[str, str] = {}
     if call.service == "eks":
         names.update(_eks_path_names(call))
+    if call.service == "route53":
+        names.update(_route53_path_names(call))
     created = _CREATED.get((call.service, call.action), set())
     arns_in_request = [
         v for vs in call.params.values() for v in _as_list(vs) if isinstance(v, str) and v.startswith("arn:")
