@@ -26,6 +26,7 @@ FACTS = {
     "project_tags": {"Project": "banknote"},
     "iam_caller": {"account": ACCOUNT_ID},
     "iam_issuer": "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+    "app_log_group_name": "/banknote/app",
 }
 
 
@@ -106,6 +107,9 @@ def test_role_policies_are_rendered():
         ":fargateprofile/banknote/*"
     )
     assert "irsa.yml:banknote-lb-controller:assume_role_policy_document" in policies
+    app_logs = policies["present.yml:app-logs:policy_json"]["Statement"][0]
+    assert app_logs["Resource"] == [f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:/banknote/app",
+                                    f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:/banknote/app:*"]
 
 
 @pytest.fixture(scope="module")

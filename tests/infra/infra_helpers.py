@@ -7,7 +7,7 @@ from tests.support import ansible
 
 # The steps of the infra roles only: the k8s and build_host steps act on local state other work on this
 # machine uses (podman pods, the build host stand-in); their own tests cover them.
-INFRA_TEARDOWN_STEPS = ["fargate_profile", "eks_cluster", "ecr", "network", "iam"]
+INFRA_TEARDOWN_STEPS = ["fargate_profile", "eks_cluster", "log_group", "ecr", "network", "iam"]
 
 # Deprecation warnings are noise in a failure's stderr.
 run_playbook = functools.partial(ansible.run_playbook, config={"deprecation_warnings": "false"}, timeout=900)

@@ -425,8 +425,9 @@ class Call:
                         tags[p[k]] = p.get(f"TagSpecification.{n}.Tag.{m.group(1)}.Value", "")
         elif isinstance(p.get("tags"), dict):  # EKS
             tags = {str(k): str(v) for k, v in p["tags"].items()}
-        elif isinstance(p.get("tags"), list):  # ECR, Logs
-            tags = {t.get("Key", t.get("key")): t.get("Value", t.get("value", "")) for t in p["tags"]}
+        elif isinstance(p.get("tags"), list):  # ECR; Logs' UntagLogGroup: the keys it removes
+            tags = {t.get("Key", t.get("key")): t.get("Value", t.get("value", ""))
+                    for t in p["tags"] if isinstance(t, dict)}
         elif isinstance(p.get("Tags"), list):  # ACM (JSON body): [{"Key": k, "Value": v}]
             tags = {str(t.get("Key")): str(t.get("Value", "")) for t in p["Tags"] if isinstance(t, dict)}
         else:  # IAM, CloudFormation, ELBv2: Tags.member.N.Key
