@@ -19,7 +19,9 @@ pytestmark = pytest.mark.ansible
 
 INVENTORIES = ["inventory/local", "inventory/aws"]
 KINDS = {"Namespace", "ServiceAccount", "Deployment", "Service", "PodDisruptionBudget",
-         "HorizontalPodAutoscaler"}
+         "HorizontalPodAutoscaler", "ConfigMap"}
+# Fargate's log router reads its configuration from this namespace (roles/k8s_app/templates/aws-*.yaml.j2).
+OBSERVABILITY = "aws-observability"
 VENV_BIN = Path(sys.executable).parent
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 
@@ -28,12 +30,15 @@ def k8s_version() -> str:
     return str(yaml.safe_load((REPO_ROOT / "group_vars" / "all.yml").read_text())["k8s_version"])
 
 
-def load(manifest_dir: Path) -> dict[str, dict]:
+def load(manifest_dir: Path, observability: bool = False) -> dict[str, dict]:
+    """The app's objects by kind; observability=True: those of the aws-observability namespace instead."""
     docs = {}
     for path in sorted(manifest_dir.glob("*.yaml")):
         if path.name != "kustomization.yaml":
             doc = yaml.safe_load(path.read_text())
-            docs[doc["kind"]] = doc
+            meta = doc["metadata"]
+            if (OBSERVABILITY in (meta["name"], meta.get("namespace"))) == observability:
+                docs[doc["kind"]] = doc
     return docs
 
 
@@ -170,6 +175,48 @@ def test_namespace_enforces_restricted_pods_and_nlb_readiness_gates(manifest_dir
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
     assert labels["pod-security.kubernetes.io/enforce-version"] == f"v{k8s_version()}"
     assert labels["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"
+
+
+def output_conf(config_map: dict) -> dict[str, str]:
+    """output.conf's one [OUTPUT] section as {key: value} (Fluent Bit's classic format: key, value)."""
+    lines = [line.strip() for line in config_map["data"]["output.conf"].splitlines() if line.strip()]
+    assert lines[0] == "[OUTPUT]", lines
+    assert not any(line.startswith("[") for line in lines[1:]), lines
+    return dict(line.split(None, 1) for line in lines[1:])
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_fargate_log_router_writes_the_project_log_group(render_manifests, inventory: str):
+    """AWS's Fargate logging contract: ConfigMap aws-logging in the labelled aws-observability namespace, at
+    most 5300 characters; CloudWatch output to the app_logs role's group, in the inventory's region, with
+    auto_create_group false (the pod execution role may not create groups). Applied before the app's pods."""
+    manifest_dir = render_manifests(inventory)
+    docs = load(manifest_dir, observability=True)
+    assert set(docs) == {"Namespace", "ConfigMap"}
+    assert docs["Namespace"]["metadata"]["name"] == OBSERVABILITY
+    assert docs["Namespace"]["metadata"]["labels"]["aws-observability"] == "enabled"
+    config_map = docs["ConfigMap"]
+    assert config_map["metadata"]["name"] == "aws-logging"
+    assert config_map["metadata"]["namespace"] == OBSERVABILITY
+    assert len(json.dumps(config_map["data"])) <= 5300
+    project = yaml.safe_load((REPO_ROOT / "group_vars" / "all.yml").read_text())
+    region = yaml.safe_load((REPO_ROOT / inventory / "group_vars/all/aws.yml").read_text())["aws_region"]
+    output = output_conf(config_map)
+    assert output == {
+        "Name": "cloudwatch_logs",
+        "Match": "kube.*",
+        "region": region,
+        "log_group_name": project["app_log_group_name"].replace("{{ project_name }}",
+                                                                project["project_name"]),
+        "log_stream_prefix": f"{project['app_name']}-",
+        "auto_create_group": "false",
+    }
+    assert config_map["data"]["flb_log_cw"] == "false"
+    # Namespaces before what lives in them, the router's configuration before the pods that read it.
+    order = [line.strip("- \n") for line in (manifest_dir / "kustomization.yaml").read_text().splitlines()
+             if line.startswith("  - ")]
+    assert order.index("aws-observability.yaml") < order.index("aws-logging.yaml") \
+        < order.index("deployment.yaml")
 
 
 # --- HTTPS and who may call it (issue 11) ---------------------------------------------------------------
