@@ -35,4 +35,4 @@ def test_ansible_doc_lists_every_module_of_the_collection():
     run = ansible_doc("--list", "--json", "banknote.deploy")
     assert run.returncode == 0, run.stderr
     assert sorted(json.loads(run.stdout)) == [f"banknote.deploy.{name}" for name in MODULES]
-    assert len(MODULES) == 16
+    assert len(MODULES) >= 18  # the project's modules are found (a broken glob would pass vacuously)

@@ -17,8 +17,8 @@ description:
   - With I(state=absent), deletes every certificate for I(domain_name) that carries all of I(tags), whatever
     its status (ACM refuses to delete a certificate in use by a load balancer; the module then fails saying
     which). A certificate without those tags is never touched.
-  - ACM's DNS validation (AWS Certificate Manager User Guide, "DNS validation"): ACM gives one CNAME per
-    domain name; the certificate is issued once that CNAME resolves, usually within minutes.
+  - ACM's DNS validation (AWS Certificate Manager User Guide, "DNS validation") gives one CNAME per domain
+    name; the certificate is issued once that CNAME resolves, usually within minutes.
 options:
   state:
     description: Whether the requested certificate should exist.
