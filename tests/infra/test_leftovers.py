@@ -54,6 +54,14 @@ def create_one_of_each(aws) -> dict[str, str]:
     elbv2.create_load_balancer(Name="k8s-default-banknote", Subnets=subnets, Type="network",
                                Scheme="internal")
     elbv2.create_target_group(Name="k8s-default-banknote-tg", Protocol="TCP", Port=8080, VpcId=vpc)
+    # HTTPS on the aws target: the certificate the deploy requests, the alias record in the user's zone.
+    certificate = aws("acm").request_certificate(DomainName="app.example.com",
+                                                 ValidationMethod="DNS")["CertificateArn"]
+    route53 = aws("route53")
+    zone = route53.create_hosted_zone(Name="example.com", CallerReference="leftovers")["HostedZone"]["Id"]
+    route53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{
+        "Action": "CREATE", "ResourceRecordSet": {"Name": "app.example.com", "Type": "A", "TTL": 60,
+                                                  "ResourceRecords": [{"Value": "192.0.2.1"}]}}]})
     return {
         "IAM role": f"{PROJECT}-anything",
         "IAM instance profile": f"{PROJECT}-profile",
@@ -71,6 +79,8 @@ def create_one_of_each(aws) -> dict[str, str]:
         "security group": f"{PROJECT}-build-host ({group})",
         "load balancer": "k8s-default-banknote",
         "target group": "k8s-default-banknote-tg",
+        "ACM certificate": certificate,
+        "Route 53 record": "app.example.com. A (example.com.)",
     }
 
 

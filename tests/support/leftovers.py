@@ -1,7 +1,8 @@
 """What a deploy leaves in an AWS account once torn down: one check shared by every teardown test.
 
 It covers every kind of resource the flow creates (roles/*: iam, network, eks_cluster, fargate_profile,
-ecr, build_host, lb_controller through the load balancer controller, and the log group EKS writes) and
+ecr, build_host, lb_controller through the load balancer controller, the log groups EKS and app_logs make,
+tls_certificate's ACM certificate and dns_record's Route 53 record) and
 the teardown role removes (roles/teardown/defaults/main.yml, teardown_steps). It is meant for a throwaway
 account (the tests' own moto): what is not a default of the account counts as the deploy's, so a kind
 is listed whole (VPCs except the default one, every Elastic IP, load balancer, key pair...), and IAM,
@@ -84,11 +85,26 @@ def _ec2_elbv2(client: ClientFactory) -> list[Leftover]:
             + _named("load balancer", balancers) + _named("target group", target_groups))
 
 
+def _acm_route53(client: ClientFactory) -> list[Leftover]:
+    certificates = (c["CertificateArn"] for c in _pages(client("acm"), "list_certificates",
+                                                         "CertificateSummaryList"))
+    route53 = client("route53")
+    # The hosted zone is the user's (given, never created); what a deploy adds in it is a record.
+    # A zone's own SOA and NS records come and go with the zone.
+    records = (f"{record['Name']} {record['Type']} ({zone['Name']})"
+               for zone in _pages(route53, "list_hosted_zones", "HostedZones")
+               for record in _pages(route53, "list_resource_record_sets", "ResourceRecordSets",
+                                    HostedZoneId=zone["Id"])
+               if record["Type"] not in ("SOA", "NS"))
+    return _named("ACM certificate", certificates) + _named("Route 53 record", records)
+
+
 def leftovers(client: ClientFactory, project: str = "banknote") -> list[Leftover]:
     """Everything still there, one (kind, name) each; [] when the account is back to nothing.
 
     client: service name -> boto3 client on the account and region of the deploy (MotoServer.client)."""
-    return _iam(client, project) + _eks_ecr_cloudformation_logs(client) + _ec2_elbv2(client)
+    return (_iam(client, project) + _eks_ecr_cloudformation_logs(client) + _ec2_elbv2(client)
+            + _acm_route53(client))
 
 
 def assert_nothing_left(client: ClientFactory, project: str = "banknote") -> None:
