@@ -9,11 +9,14 @@ import importlib.util
 import json
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.ansible import REPO_ROOT, run_playbook
+from tests.support.iam_policy import assert_calls_allowed
+from tests.support.moto import MotoServer, moto_server
 
 AGENT = "banknote-verify/testrun12345"
 PLAYBOOK = "tests/k8s/playbooks/verify_logs.yml"
@@ -126,10 +129,47 @@ def test_no_log_files_fails_with_what_to_do(tmp_path: Path):
 
 
 @pytest.mark.ansible
-def test_on_aws_the_report_names_the_log_group_and_counts_nothing():
-    result = run("")
+def test_without_files_or_cloudwatch_the_report_names_the_log_group_and_counts_nothing():
+    result = run("", verify_log_cloudwatch=False)
     assert result.returncode == 0, result.explain()
-    (message,) = result.messages("Say where the logs are")
+    (message,) = result.messages("Say that the logs are not counted")
     assert "CloudWatch Logs group /banknote/app" in message
     assert "aws logs tail /banknote/app --follow" in message
     assert result.task_results("Read the lines with this run's User-Agent") == ["skipped"]
+    assert result.task_results("Read this run's records from the log group") == ["skipped"]
+
+
+@pytest.fixture(scope="module")
+def logs_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    with moto_server(tmp_path_factory.mktemp("moto-verify-logs") / "moto.log") as server:
+        yield server
+
+
+def put_router_events(logs, agents: list[str]) -> None:
+    """Events as Fargate's log router writes them: Fluent Bit's record, the app's line (after the runtime's
+    prefix) in "log"."""
+    stream = "banknote-kube.var.log.containers.banknote-5d9c7b6f4-abcde_banknote_app-0123.log"
+    logs.create_log_stream(logGroupName="/banknote/app", logStreamName=stream)
+    now = int(time.time() * 1000)
+    events = [{"timestamp": now - 1000 + n,
+               "message": json.dumps({"log": access_line(agent).rstrip("\n"), "stream": "stdout"})}
+              for n, agent in enumerate(agents)]
+    logs.put_log_events(logGroupName="/banknote/app", logStreamName=stream, logEvents=events)
+
+
+@pytest.mark.ansible
+def test_on_eks_the_requests_are_counted_in_the_cloudwatch_group(logs_moto: MotoServer):
+    """The log group as Fargate's router fills it, on IAM-enforced moto: the operator reads it with
+    FilterLogEvents, within docs/operator*.json scoped to the group."""
+    logs = logs_moto.client("logs")
+    logs.create_log_group(logGroupName="/banknote/app")
+    put_router_events(logs, [AGENT] * 14 + ["HAProxy health check", AGENT + "x"])
+    result = run_playbook(PLAYBOOK, extra_vars={**logs_moto.extra_vars, "verify_log_dir": "",
+                                                "verify_log_cloudwatch_wait_seconds": 5}, timeout=300)
+    assert result.returncode == 0, result.explain()
+    (message,) = result.messages("Report the log count")
+    assert message.startswith(f"verify: 14 of this run's requests (User-Agent {AGENT}) found in "
+                              "CloudWatch Logs group /banknote/app, of 14 to 15 sent"), message
+    operator_calls = [c for c in logs_moto.calls() if c["user"] == "banknote-operator"]
+    assert {(c["service"], c["action"]) for c in operator_calls} == {("logs", "FilterLogEvents")}
+    assert_calls_allowed(logs_moto.call_log)
