@@ -38,7 +38,7 @@ load_balancer:
     load_balancer_name: {description: Its name., type: str}
     dns_name: {description: Its DNS name., type: str}
     canonical_hosted_zone_id: {description: The Route 53 zone ID of its DNS name (alias targets)., type: str}
-    type: {description: network, application or gateway., type: str}
+    type: {description: 'network, application or gateway.', type: str}
     state: {description: 'Its state, e.g. {code: active}.', type: dict}
 """
 
