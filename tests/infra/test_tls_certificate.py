@@ -4,9 +4,10 @@ domain name at the load balancer (alias A record); a rerun changes nothing; tear
 three and leaves a certificate it did not request alone; every call the operator made is allowed by
 docs/operator*.json (HOSTED_ZONE_ID replaced as docs/aws.md tells the admin).
 
-moto issues a requested certificate after MOTO_ACM_VALIDATION_WAIT seconds without resolving the CNAME (set
-short here); the Service's NLB is one made in moto (no API server on the local target: dns_record_apply is
-off there, inventory/local). The paths moto cannot produce are in tests/modules/test_acm_certificate_request.py.
+moto issues a requested certificate after MOTO_ACM_VALIDATION_WAIT seconds without resolving the CNAME
+(set short here); the Service's NLB is one made in moto (no API server on the local target: dns_record_apply
+is off there, inventory/local). The paths moto cannot produce are in
+tests/modules/test_acm_certificate_request.py.
 """
 
 import json
@@ -22,7 +23,8 @@ from tests.support.moto import moto_server
 pytestmark = [pytest.mark.ansible, pytest.mark.slow]
 
 DOMAIN = "banknote.example.com"
-PROJECT_TAGS = {"Project": "banknote", "Owner": "ml-platform", "CostCenter": "ml-research", "ManagedBy": "ansible"}
+PROJECT_TAGS = {"Project": "banknote", "Owner": "ml-platform", "CostCenter": "ml-research",
+                "ManagedBy": "ansible"}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +43,9 @@ def setup(moto):
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{z}")
                ["Subnet"]["SubnetId"] for i, z in enumerate("ab")]
-    nlb = moto.client("elbv2").create_load_balancer(Name="k8s-banknote-banknote-0a1b2c3d4e", Subnets=subnets,
-                                                     Type="network", Scheme="internet-facing")["LoadBalancers"][0]
+    nlb = moto.client("elbv2").create_load_balancer(
+        Name="k8s-banknote-banknote-0a1b2c3d4e", Subnets=subnets, Type="network", Scheme="internet-facing",
+    )["LoadBalancers"][0]
     return {"zone_id": zone_id, "nlb": nlb}
 
 
@@ -64,12 +67,14 @@ def records(moto, zone_id):
 
 def certificates(moto):
     acm = moto.client("acm")
-    listed = acm.list_certificates(CertificateStatuses=["PENDING_VALIDATION", "ISSUED"])["CertificateSummaryList"]
+    statuses = ["PENDING_VALIDATION", "ISSUED"]
+    listed = acm.list_certificates(CertificateStatuses=statuses)["CertificateSummaryList"]
     out = {}
     for item in listed:
         arn = item["CertificateArn"]
         detail = acm.describe_certificate(CertificateArn=arn)["Certificate"]
-        tags = {t["Key"]: t["Value"] for t in acm.list_tags_for_certificate(CertificateArn=arn).get("Tags", [])}
+        pairs = acm.list_tags_for_certificate(CertificateArn=arn).get("Tags", [])
+        tags = {t["Key"]: t["Value"] for t in pairs}
         out[arn] = {"status": detail["Status"], "domain": detail["DomainName"], "tags": tags,
                     "record": detail["DomainValidationOptions"][0]["ResourceRecord"]}
     return out
@@ -130,7 +135,8 @@ def test_a_certificate_that_does_not_cover_the_name_is_refused(deployed, moto, s
                                                    ValidationMethod="DNS")["CertificateArn"]
     run = deploy(moto, setup, app_tls_certificate_arn=other)
     assert run.returncode != 0
-    assert any(("not ISSUED" in m) or (f"not {DOMAIN}" in m) for m in run.failure_messages), run.failure_messages
+    messages = run.failure_messages
+    assert any(("not ISSUED" in m) or (f"not {DOMAIN}" in m) for m in messages), messages
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +171,8 @@ def test_teardown_removes_what_the_deploy_made_and_nothing_else(torn_down, moto,
 
 
 def test_every_call_is_allowed_by_the_scoped_policies(torn_down, moto, setup):
-    policies = [json.loads(json.dumps(p).replace("HOSTED_ZONE_ID", setup["zone_id"])) for p in operator_policies()]
+    policies = [json.loads(json.dumps(p).replace("HOSTED_ZONE_ID", setup["zone_id"]))
+                for p in operator_policies()]
     counts = assert_calls_allowed(moto.call_log, policies)
     assert {"acm:RequestCertificate", "acm:DeleteCertificate", "route53:ChangeResourceRecordSets",
             "elasticloadbalancing:DescribeLoadBalancers"} <= set(counts_actions(moto))

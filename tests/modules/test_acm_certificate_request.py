@@ -33,7 +33,8 @@ def detail(arn=ARN, *, status="PENDING_VALIDATION", record=True, names=(DOMAIN,)
     if record:
         option["ResourceRecord"] = RECORD
     return {"Certificate": {"CertificateArn": arn, "DomainName": names[0],
-                            "SubjectAlternativeNames": list(names), "Status": status, "Type": "AMAZON_ISSUED", "InUseBy": list(in_use),
+                            "SubjectAlternativeNames": list(names), "Status": status,
+                            "Type": "AMAZON_ISSUED", "InUseBy": list(in_use),
                             "CreatedAt": CREATED, "DomainValidationOptions": [option]}}
 
 

@@ -456,7 +456,7 @@ class LogState:
 
 
 def _route53_path_names(call: Call) -> dict[str, str]:
-    """The hosted zone ID of a Route 53 REST path (/2013-04-01/hostedzone/{Id}[/rrset]), as its ARN's ${Id}."""
+    """The hosted zone ID of a Route 53 REST path (/2013-04-01/hostedzone/{Id}[/rrset]): its ARN's ${Id}."""
     parts = [urllib.parse.unquote(p) for p in call.path.strip("/").split("/")]
     if len(parts) > 2 and parts[1] == "hostedzone":
         return {"Id": parts[2]}
