@@ -29,6 +29,7 @@ pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
 
 APP = "banknote-k8s-test"
 REPLICAS = 2
+DRAIN_SECONDS = 3
 FORGED_NOTE = {"variance": 3.6216, "skewness": 8.6661, "curtosis": -2.8073, "entropy": -0.44699}
 
 
@@ -57,6 +58,7 @@ def target(tmp_path_factory: pytest.TempPathFactory, pushed_app_image: dict):
     deployed = Target({
         "app_name": APP, "image_record_file": str(record), "k8s_app_podman_service_port": port,
         "k8s_app_podman_work_dir": str(work / "k8s"), "k8s_app_manifest_dir": str(work / "manifests"),
+        "k8s_app_podman_drain_seconds": DRAIN_SECONDS,
     }, port, work)
     yield deployed
     deployed.deploy(k8s_app_state="absent")
@@ -68,6 +70,10 @@ def test_deploy_runs_the_replicas_with_the_manifest_settings(target: Target, pus
     pods = target.pods()
     assert len(pods) == REPLICAS, pods
     assert {pod["Status"] for pod in pods} == {"Running"}
+    # Both pods of the revision log to its one file (k8s-file driver): each gunicorn says where it listens.
+    revision = pods[0]["Name"].rsplit("-pod-", 1)[0]
+    log = (target.work / "k8s" / "logs" / f"{revision}.log").read_text()
+    assert log.count("Listening at: http://0.0.0.0:8080") == REPLICAS, log[-2000:]
     containers = target.app_containers()
     assert len(containers) == REPLICAS, [container["Name"] for container in containers]
     for container in containers:
@@ -114,6 +120,20 @@ def test_rerun_changes_nothing(target: Target):
     assert {pod["Id"] for pod in target.pods()} == pods_before
 
 
+def test_check_mode_changes_nothing(target: Target):
+    """--check of apply and of absent against the running deployment: pods, HAProxy and its files stay."""
+    pods_before = {pod["Id"] for pod in target.pods()}
+    config = (target.work / "k8s" / "haproxy" / "haproxy.cfg").read_text()
+    for state in ("present", "absent"):
+        run = run_playbook("playbooks/deploy.yml", "--tags", "k8s_app", "--check",
+                           extra_vars={**target.vars, "k8s_app_state": state})
+        assert run.returncode == 0, run.explain()
+    assert {pod["Id"] for pod in target.pods()} == pods_before
+    assert port_open(target.port)
+    assert (target.work / "k8s" / "haproxy" / "haproxy.cfg").read_text() == config
+    assert (target.work / "k8s" / "tls" / "ca.crt").is_file()
+
+
 @dataclass
 class Load:
     """Predictions over HTTPS from several client threads, each request on a fresh connection; bounded in
@@ -155,9 +175,11 @@ class Load:
         return workers
 
 
-def slow_prediction(port: int, ca_file: Path, agent: str, seconds: float) -> tuple[int, dict]:
-    """POST /predict with the headers (and Content-Length) sent at once and the body trickled over `seconds`:
-    the connection, and so the pod that serves it, is chosen at the start."""
+def slow_prediction(port: int, ca_file: Path, agent: str, release: threading.Event,
+                    hold_seconds: float) -> tuple[int, dict]:
+    """POST /predict with the headers (and Content-Length) sent at once, so the connection and the pod that
+    serves it are chosen at the start, and the body trickled: all but its last byte over ~10 s, the last
+    byte `hold_seconds` after `release` is set (bounded: 120 s at most)."""
     body = json.dumps(FORGED_NOTE).encode()
     context = ssl.create_default_context(cafile=str(ca_file))
     with socket.create_connection(("127.0.0.1", port), timeout=60) as raw, \
@@ -165,9 +187,12 @@ def slow_prediction(port: int, ca_file: Path, agent: str, seconds: float) -> tup
         tls.sendall(f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {agent}\r\n"
                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                     "Connection: close\r\n\r\n".encode())
-        for byte in body:
+        for byte in body[:-1]:
             tls.sendall(bytes([byte]))
-            time.sleep(seconds / len(body))
+            time.sleep(10 / len(body))
+        release.wait(timeout=120)
+        time.sleep(hold_seconds)
+        tls.sendall(body[-1:])
         response = http.client.HTTPResponse(tls)
         response.begin()
         return response.status, json.loads(response.read())
@@ -200,29 +225,40 @@ def test_new_image_rolls_out_without_failed_requests(target: Target, tmp_path: P
     ca_file = target.work / "k8s" / "tls" / "ca.crt"
 
     # The switch window: opened when HAProxy lists a server that is not an old pod, closed when podman
-    # runs none of the old pods; the slow request starts as the window opens.
+    # runs none of the old pods. The slow request starts as the window opens (the new pods join with
+    # weight 0, so it lands on an old pod) and its last byte goes out DRAIN_SECONDS + 2 s after the old
+    # pods left HAProxy's rotation: it is still in flight when podman stops its pod.
     window: dict[str, float] = {}
     slow: dict = {}
     agent = f"rollout-slow/{uuid.uuid4().hex[:12]}"
-    done = threading.Event()
+    done, left = threading.Event(), threading.Event()
+
+    def slow_request() -> None:
+        try:
+            slow["reply"] = slow_prediction(target.port, ca_file, agent, left, hold_seconds=DRAIN_SECONDS + 2)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            slow["error"] = repr(exc)
 
     def watch() -> None:
-        slow_thread = None
+        slow_thread = threading.Thread(target=slow_request, daemon=True)
         while not done.is_set():
             now = time.monotonic()
-            if "added" not in window:
-                with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # the admin socket during a reload
+                if "added" not in window:
                     if balancer_servers(target.work) - old_pods:
                         window["added"] = now
-                        slow_thread = threading.Thread(target=lambda: slow.update(
-                            reply=slow_prediction(target.port, ca_file, agent, seconds=10)), daemon=True)
                         slow_thread.start()
-            elif not old_pods & {pod["Name"] for pod in target.pods() if pod["Status"] == "Running"}:
-                window["gone"] = now
-                break
+                elif "left" not in window:
+                    if not balancer_servers(target.work) & old_pods:
+                        window["left"] = now
+                        left.set()
+                elif not old_pods & {pod["Name"] for pod in target.pods() if pod["Status"] == "Running"}:
+                    window["gone"] = now
+                    break
             time.sleep(0.2)
-        if slow_thread:
-            slow_thread.join(timeout=60)
+        left.set()
+        if slow_thread.is_alive():
+            slow_thread.join(timeout=150)
 
     load = Load(target.port, ca_file)
     clients = load.start()
@@ -238,17 +274,18 @@ def test_new_image_rolls_out_without_failed_requests(target: Target, tmp_path: P
         client.join(timeout=30)
 
     assert run.returncode == 0, run.explain()
-    assert {"added", "gone"} <= set(window), f"switch not seen: {window}"
+    assert {"added", "left", "gone"} <= set(window), f"switch not seen: {window}"
     in_window = [error for started, ended, error in load.results
                  if ended >= window["added"] and started <= window["gone"]]
     failed = [error for error in in_window if error]
-    print(f"\nswitch window {window['gone'] - window['added']:.1f} s: {len(in_window)} requests, "
-          f"{len(failed)} failed; slow request: {slow.get('reply')}; {len(load.results)} requests in all")
+    print(f"\nswitch window {window['gone'] - window['added']:.1f} s (old pods out of rotation after "
+          f"{window['left'] - window['added']:.1f} s): {len(in_window)} requests, {len(failed)} failed; "
+          f"slow request: {slow}; {len(load.results)} requests in all")
     assert failed == []
     assert [error for _, _, error in load.results if error] == []
     assert len(in_window) >= 40
     # The slow request got its answer, from an old pod (its revision's log has it; the new one's does not).
-    assert "reply" in slow, "the slow request got no answer"
+    assert "reply" in slow, f"the slow request held on an old pod got no answer: {slow}"
     status, answer = slow["reply"]
     assert status == 200, slow
     assert answer["label"] == 0, slow
