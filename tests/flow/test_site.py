@@ -192,7 +192,7 @@ def test_bad_image_is_rolled_back_while_the_endpoint_answers(flow: dict, kind: s
                    k8s_app_rollout_timeout=ROLLOUT_TIMEOUT)
     failed, wrong = clients.count("failed"), clients.count("wrong")
     print(f"\n{kind} attempt: {run.seconds:.0f} s, {len(clients.results)} requests, {failed} failed, "
-          f"{wrong} answered wrongly (the bad image serving until verification caught it)")
+          f"{wrong} answered wrongly" + (" (the bad image, until verification caught it)" if wrong else ""))
 
     assert run.returncode != 0, run.explain()
     message = " ".join(run.failure_messages[-1].split())
