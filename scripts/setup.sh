@@ -49,6 +49,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
   changed+=("Debian packages")
+  # Debian's haproxy package enables and starts haproxy.service under systemd; the project runs its own
+  # (roles/k8s_app), so a system service this script just installed is stopped and disabled.
+  if [[ " ${missing[*]} " == *" haproxy "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now haproxy.service || true
+  fi
 fi
 
 # lock_installed VENV LOCK: true when VENV/.<lock>.sha256 records this content of the hashed lock.
