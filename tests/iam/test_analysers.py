@@ -25,6 +25,11 @@ FACTS = {
     "aws_region": "us-east-1",
     "project_tags": {"Project": "banknote"},
     "iam_caller": {"account": ACCOUNT_ID},
+    # vars/main.yml's account id (preflight's, else iam's own lookup), which some vars render before it, and
+    # irsa.yml's task-level alias of it (task vars are not rendered here).
+    "iam_account_id": ACCOUNT_ID,
+    "iam_account": ACCOUNT_ID,
+    "iam_irsa_caller": {"account": ACCOUNT_ID},
     "iam_issuer": "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
     "app_log_group_name": "/banknote/app",
 }
