@@ -1,8 +1,9 @@
 """The podman path's pod count without a podman run: the rendered Deployment leaves replicas to the
 HPA (tests/k8s/test_manifests.py), so the revision podman plays must carry k8s_app_replicas itself.
 
-A stub `podman` first on PATH records `kube play`'s file and fails the first `pod ps`, which stops the
-play right after the revision is written (nothing is started). The real pods are counted by
+A stub `podman` first on PATH answers the deployed-image lookup's `pod ps --filter status=running` with no
+pods (a first deploy) and fails every other call: the apply's first `pod ps` stops the play right after the
+revision is written (nothing is started). The real pods are counted by
 test_podman_deploy.py, which needs the Docker engine and the registry."""
 
 import json
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.ansible
 
 STUB = """#!/bin/sh
 echo "$*" >> "{log}"
+case "$*" in *status=running*) echo '[]'; exit 0;; esac
 exit 1
 """
 
@@ -36,7 +38,7 @@ def test_podman_revision_runs_k8s_app_replicas_pods(tmp_path: Path, replicas: in
         "k8s_app_podman_registry": "", "k8s_app_podman_work_dir": str(tmp_path / "k8s"),
         "k8s_app_manifest_dir": str(tmp_path / "manifests"),
     }, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
-    assert run.task_results("List this revision's pods"), run.explain()
+    assert run.task_results("List the app's pods, every revision"), run.explain()
     assert "replicas" not in yaml.safe_load((tmp_path / "manifests" / "deployment.yaml").read_text())["spec"]
     (revision,) = (tmp_path / "k8s" / "revisions").glob("banknote-revision-test-*.yaml")
     played = yaml.safe_load(revision.read_text())
