@@ -10,8 +10,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from k8s_helpers import run_playbook
 
+from tests.support.ansible import REPO_ROOT
 from tests.support.moto import MotoServer
 
 pytestmark = pytest.mark.ansible
@@ -51,7 +53,11 @@ def teardown_steps(tmp_path: Path, moto: MotoServer, steps: list[str], **extra) 
         "tasks": [{"name": f"step {step}", "ansible.builtin.include_role": {
             "name": "teardown", "tasks_from": f"steps/{step}.yml"}} for step in steps],
     }]))
-    return run_playbook(str(playbook), extra_vars={**moto.extra_vars, **extra}, timeout=600)
+    # The playbook lives in tmp_path, so the project's group_vars/all.yml is not loaded: pass it (the
+    # log_group step's app_logs role needs project settings), with an app group nobody made here.
+    group_vars = {**yaml.safe_load((REPO_ROOT / "group_vars" / "all.yml").read_text()),
+                  "app_log_group_name": "/bn-teardown-test/app"}
+    return run_playbook(str(playbook), extra_vars={**moto.extra_vars, **group_vars, **extra}, timeout=600)
 
 
 def test_lb_leftovers_are_deleted_and_another_clusters_kept(tmp_path: Path, k8s_moto: MotoServer):
