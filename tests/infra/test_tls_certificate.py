@@ -19,6 +19,7 @@ from infra_helpers import run_playbook
 
 from tests.support.iam_policy import assert_calls_allowed, operator_policies
 from tests.support.moto import moto_server
+from tests.support.wait import wait_until
 
 pytestmark = [pytest.mark.ansible, pytest.mark.slow]
 
@@ -124,6 +125,10 @@ def test_a_users_certificate_is_checked_and_used_as_it_is(deployed, moto, setup)
     # moto issues it after MOTO_ACM_VALIDATION_WAIT; until then the check refuses it (not ISSUED).
     if run.returncode != 0:
         assert "not ISSUED" in " ".join(run.failure_messages)
+        # On a slow machine the first retry came too early too: wait until moto says ISSUED.
+        def issued() -> bool:
+            return acm.describe_certificate(CertificateArn=users)["Certificate"]["Status"] == "ISSUED"
+        wait_until(issued, 180, what="moto to issue the user's certificate", interval=1)
         run = deploy(moto, setup, app_tls_certificate_arn=users)
     assert run.returncode == 0, run.explain()
     assert run.fact("tls_certificate_in_use") == {"arn": users, "source": "supplied", "domain_name": DOMAIN}
