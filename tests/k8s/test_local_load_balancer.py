@@ -25,6 +25,7 @@ import pytest
 
 from tests.support.ansible import REPO_ROOT
 from tests.support.ports import free_port
+from tests.support.tls import make_certificates
 from tests.support.wait import wait_until
 
 TEMPLATE = REPO_ROOT / "roles" / "k8s_app" / "templates" / "haproxy.cfg.j2"
@@ -63,22 +64,6 @@ class _PodHandler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *_args):
         pass
-
-
-def make_certificates(directory: Path) -> Path:
-    """A CA and a server certificate (SAN IP:127.0.0.1, DNS:localhost) like the role's; returns the CA."""
-    def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True, timeout=30)
-
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
-    openssl("req", *ec, "-keyout", "server.crt.key", "-out", "server.csr", "-subj", "/CN=localhost")
-    extensions = "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-    (directory / "ext.cnf").write_text(extensions)
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt")
-    return directory / "ca.crt"
 
 
 @dataclass

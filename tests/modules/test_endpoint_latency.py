@@ -7,13 +7,13 @@ ansible-core's open_url makes a TLS context per call (ssl.create_default_context
 
 import json
 import ssl
-import subprocess
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
 
 from tests.support.http import serve_in_thread
+from tests.support.tls import make_certificates
 
 MODULE = "banknote.deploy.endpoint_latency"
 
@@ -80,20 +80,11 @@ def test_a_wrong_status_is_a_failure_not_a_latency(run_module, endpoint, tls_con
 @pytest.fixture
 def tls_endpoint(tmp_path):
     """(URL, CA file): an HTTPS server on 127.0.0.1, its certificate (SAN IP:127.0.0.1) from a private CA."""
-    def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True, timeout=30)
-
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
-    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
-    (tmp_path / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt")
+    make_certificates(tmp_path)
     _Handler.status, _Handler.bodies, _Handler.agents = 200, [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tmp_path / "server.crt", tmp_path / "server.key")
+    context.load_cert_chain(tmp_path / "server.crt", tmp_path / "server.crt.key")
     server.socket = context.wrap_socket(server.socket, server_side=True)
     with serve_in_thread(server) as url:
         yield url.replace("http://", "https://"), tmp_path / "ca.crt"
