@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from k8s_helpers import TEST_REPOSITORY, podman_json, run_playbook, write_record
+from k8s_helpers import TEST_REPOSITORY, podman_json, push, run_playbook, write_record
 
 from tests.support import bad_images
+from tests.support.docker import docker
 from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.ansible, pytest.mark.docker, pytest.mark.slow]
@@ -234,3 +235,34 @@ def test_wrong_answer_image_is_rolled_back_after_verification(target: Target, go
     assert again.returncode == 0, again.explain()
     assert again.recap["changed"] == 0, again.explain()
     assert target.digests() == {good["digest"]}
+
+
+def test_logs_that_do_not_arrive_fail_verification_without_a_rollback(target: Target, good: dict,
+                                                                        tmp_path: Path):
+    """The log count is the log router's business, not the image's: a new image that answers correctly but
+    whose requests are missing from the logs is kept and recorded as verified, and the play fails saying
+    what is missing. (Before, a lost log would roll back a good image, then fail on the previous one too.)"""
+    deploy_good(target, good)
+    # A second good image (another digest): the same app plus a label.
+    (tmp_path / "Dockerfile").write_text(f"FROM {TEST_REPOSITORY}:v1\nLABEL org.banknote.test=logs\n")
+    image_id = docker("build", "-q", "--network", "none", str(tmp_path)).stdout.strip()
+    newer = write_record(tmp_path / "newer.json", TEST_REPOSITORY, "logs", push(image_id, "logs"))
+    newer_reference = json.loads(newer.read_text())["reference"]
+    deployed = target.deploy(newer)
+    assert deployed.returncode == 0, deployed.explain()
+    assert target.record()["verified"] is False
+    # The logs "lost": the count reads a log file the pods never wrote to.
+    lost = tmp_path / "lost-logs"
+    lost.mkdir()
+    (lost / "pods.log").write_text("")
+    verified = target.verify(verify_log_dir=str(lost), verify_log_wait_seconds=2)
+    assert verified.returncode != 0, verified.explain()
+    message = last_failure(verified)
+    assert f"the pods' logs in {lost} hold 0 requests with User-Agent" in message, message
+    assert "Rolled back" not in message, message
+    assert target.record() == {"current": newer_reference, "previous": good["reference"], "verified": True}
+    assert target.digests() == {json.loads(newer.read_text())["digest"]}
+    # With the logs where they are, the same image verifies and stays.
+    again = target.verify()
+    assert again.returncode == 0, again.explain()
+    assert target.record()["current"] == newer_reference
