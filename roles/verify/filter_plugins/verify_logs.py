@@ -1,10 +1,10 @@
-"""Filters for verify's count of its own requests in the app's access log (tasks/logs.yml), stdlib only.
+"""Filters for verify's count of its own requests in the app's access log (tasks/logs.yml).
 
 The app writes one JSON object per request on stdout (app/gunicorn.conf.py, JsonAccessLogger), with the
 client's User-Agent as `user_agent`; verify sends one agent per run (verify_http_agent).
 """
 
-import json
+from ansible_collections.banknote.deploy.plugins.module_utils.access_log import record_agent
 
 
 def _sent(results, retried_as_one):
@@ -33,18 +33,7 @@ def verify_requests_sent(results):
 def verify_access_lines_with_agent(lines, agent):
     """How many of `lines` are access records (a JSON object, after any prefix a log driver adds, e.g.
     podman's k8s-file "<time> stdout F ") whose user_agent is exactly `agent`."""
-    count = 0
-    for line in lines:
-        start = line.find("{")
-        if start < 0:
-            continue
-        try:
-            record = json.loads(line[start:])
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("user_agent") == agent:
-            count += 1
-    return count
+    return sum(1 for line in lines if record_agent(line) == agent)
 
 
 class FilterModule:

@@ -71,27 +71,8 @@ events:
 import json
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.banknote.deploy.plugins.module_utils.access_log import record_agent
 from ansible_collections.banknote.deploy.plugins.module_utils.aws import AWS_ERRORS, client, wait_until
-
-
-def _json_object(text):
-    """The JSON object in `text` from its first "{", or None."""
-    start = text.find("{")
-    if start < 0:
-        return None
-    try:
-        value = json.loads(text[start:])
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def record_agent(message):
-    """The user_agent of the access record in an event's message, or None when it holds none."""
-    record = _json_object(message)
-    if record is not None and "user_agent" not in record and isinstance(record.get("log"), str):
-        record = _json_object(record["log"])  # Fluent Bit's {"log": "<the app's line>", "stream": ...}
-    return record.get("user_agent") if record is not None else None
 
 
 def main():
