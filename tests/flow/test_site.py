@@ -14,8 +14,6 @@ import json
 import re
 import ssl
 import subprocess
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ import pytest
 
 from tests.support import bad_images
 from tests.support.ansible import REPO_ROOT, PlaybookRun, run_playbook
+from tests.support.clients import NOTES, Clients, post_note
 from tests.support.iam_policy import assert_calls_allowed
 from tests.support.leftovers import assert_nothing_left, leftovers
 from tests.support.moto import moto_server
@@ -40,9 +39,7 @@ DEPLOYED_KINDS = {"IAM role", "IAM instance profile", "OIDC provider", "EKS clus
 WORK_DIR = REPO_ROOT / ".local" / "k8s"
 CA_FILE = WORK_DIR / "tls" / "ca.crt"
 ROLLOUT_TIMEOUT = 20  # k8s_app_rollout_timeout for the never-ready image: the attempt fails quickly
-# Real rows of the data set with their labels (roles/verify/defaults/main.yml's verify_notes).
-NOTES = [({"variance": 3.6216, "skewness": 8.6661, "curtosis": -2.8073, "entropy": -0.44699}, 0),
-         ({"variance": -1.3971, "skewness": 3.3191, "curtosis": -1.3927, "entropy": -1.9948}, 1)]
+
 
 
 @pytest.fixture(scope="module")
@@ -61,47 +58,6 @@ def flow(dataset_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def site(flow: dict, *args: str, **extra_vars) -> PlaybookRun:
     return run_playbook("site.yml", *args, extra_vars={**flow["extra_vars"], **extra_vars})
-
-
-def post_note(url: str, body: dict, timeout: float = 10) -> dict:
-    """POST /predict over HTTPS, trusting only the run's CA (verification is never skipped)."""
-    prepared = urllib.request.Request(f"{url}/predict", data=json.dumps(body).encode(), method="POST",
-                                      headers={"Content-Type": "application/json"})
-    context = ssl.create_default_context(cafile=str(CA_FILE))
-    with urllib.request.urlopen(prepared, timeout=timeout, context=context) as response:
-        return json.loads(response.read())
-
-
-class Clients:
-    """A few client threads posting known notes through the endpoint, each answer ok, wrong or failed."""
-
-    def __init__(self, url: str, threads: int = 3) -> None:
-        self.url, self.results, self.stop = url, [], threading.Event()
-        self.workers = [threading.Thread(target=self.run, args=(i,)) for i in range(threads)]
-
-    def run(self, index: int) -> None:
-        deadline = time.monotonic() + 600  # bounded, whatever the playbook does
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            note, label = NOTES[(index + len(self.results)) % len(NOTES)]
-            try:
-                result = "ok" if post_note(self.url, note)["label"] == label else "wrong"
-            except (OSError, ValueError) as exc:  # HTTPError is an OSError: a 5xx counts as failed
-                result = f"failed: {exc!r}"
-            self.results.append(result)
-            time.sleep(0.05)
-
-    def __enter__(self) -> "Clients":
-        for worker in self.workers:
-            worker.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self.stop.set()
-        for worker in self.workers:
-            worker.join()
-
-    def count(self, kind: str) -> int:
-        return sum(1 for result in self.results if result.startswith(kind))
 
 
 def app_pods() -> list[str]:
@@ -126,7 +82,7 @@ def test_site_deploys_from_nothing_and_verifies(flow: dict):
     assert int(found) >= int(sent) > 0, count_line
     print(f"\n{' '.join(count_line.split())}")
     # The endpoint answers any HTTPS client that trusts the run's CA: a genuine row of the data set.
-    answer = post_note(flow["url"], NOTES[1][0])
+    answer = post_note(flow["url"], NOTES[1][0], CA_FILE)
     assert answer["label"] == 1
     assert answer["class"] == "genuine"
     # ...and only those: the system's trust store does not know that CA.
@@ -170,7 +126,7 @@ def test_tag_k8s_app_alone_rerenders_and_applies(flow: dict):
     assert "k8s_app : Render the manifests" in run.changed_tasks()
     assert manifest.is_file()
     assert len(app_pods()) >= 2
-    answer = post_note(flow["url"], {"instances": [[3.6216, 8.6661, -2.8073, -0.44699]]})
+    answer = post_note(flow["url"], {"instances": [[3.6216, 8.6661, -2.8073, -0.44699]]}, CA_FILE)
     assert answer["predictions"][0]["label"] == 0
 
 
@@ -187,7 +143,7 @@ def test_bad_image_is_rolled_back_while_the_endpoint_answers(flow: dict, kind: s
     bad = getattr(bad_images, kind)(good["reference"], tag=f"flow-{kind.replace('_', '-')}")
     record = bad_images.write_record(tmp_path / "image.json", bad)
 
-    with Clients(flow["url"]) as clients:
+    with Clients(flow["url"], CA_FILE, threads=3, pause=0.05, settle=0, max_seconds=600) as clients:
         run = site(flow, "--tags", "k8s_app,verify", image_record_file=str(record),
                    k8s_app_rollout_timeout=ROLLOUT_TIMEOUT)
     failed, wrong = clients.count("failed"), clients.count("wrong")
@@ -201,7 +157,7 @@ def test_bad_image_is_rolled_back_while_the_endpoint_answers(flow: dict, kind: s
     assert message.startswith(f"Rolled back: image {bad['reference']} {why}"), message
     assert message.endswith(f"; {good['reference']} is serving again and passed verification."), message
     # The endpoint kept answering: not one request was refused or lost, and the load covered the attempt.
-    assert failed == 0, [r for r in clients.results if r != "ok"][:3]
+    assert failed == 0, clients.not_ok()[:3]
     assert len(clients.results) >= 20
     if kind == "never_ready":
         assert wrong == 0  # the old pods never left HAProxy's backend
@@ -209,7 +165,7 @@ def test_bad_image_is_rolled_back_while_the_endpoint_answers(flow: dict, kind: s
     assert deployed_record()["current"] == good["reference"]
     assert deployed_record()["rolled_back_from"] == bad["reference"]
     for note, label in NOTES:
-        assert post_note(flow["url"], note)["label"] == label
+        assert post_note(flow["url"], note, CA_FILE)["label"] == label
 
 
 def test_teardown_leaves_nothing_behind(flow: dict):

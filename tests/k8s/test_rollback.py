@@ -13,18 +13,15 @@
 Each test runs client threads through the attempt and prints how many requests failed or were wrong."""
 
 import json
-import ssl
-import threading
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from k8s_helpers import TEST_REPOSITORY, podman_json, push, run_playbook, write_record
 
 from tests.support import bad_images
+from tests.support.clients import Clients
 from tests.support.docker import docker
 from tests.support.ports import free_port
 
@@ -34,9 +31,7 @@ APP = "banknote-rollback-test"
 FIRST_APP = "banknote-rollback-first"
 REPLICAS = 2
 TIMEOUT = 20  # k8s_app_rollout_timeout for the never-ready image: the rollout fails quickly
-# Real rows of the data set with their labels (as roles/verify/defaults/main.yml's verify_notes).
-NOTES = [({"variance": 3.6216, "skewness": 8.6661, "curtosis": -2.8073, "entropy": -0.44699}, 0),
-         ({"variance": -1.3971, "skewness": 3.3191, "curtosis": -1.3927, "entropy": -1.9948}, 1)]
+
 
 
 @dataclass
@@ -109,52 +104,6 @@ def deploy_good(target: Target, good: dict) -> None:
     assert target.record()["verified"] is True
 
 
-@dataclass
-class Load:
-    """Client threads posting known notes over fresh connections: each answer ok, wrong or failed."""
-
-    url: str
-    threads: int = 4
-    results: list[tuple[float, str]] = field(default_factory=list)  # (time, "ok" | "wrong" | "failed: ...")
-    stop: threading.Event = field(default_factory=threading.Event)
-    workers: list[threading.Thread] = field(default_factory=list)
-
-    def one(self, note: dict, label: int) -> str:
-        prepared = urllib.request.Request(f"{self.url}/predict", data=json.dumps(note).encode(),
-                                          method="POST", headers={"Content-Type": "application/json"})
-        # The load counts answers; the certificate is the verify role's to check (HTTPS once it lands).
-        context = ssl._create_unverified_context() if self.url.startswith("https") else None
-        try:
-            with urllib.request.urlopen(prepared, timeout=10, context=context) as response:
-                answer = json.loads(response.read())
-        except (OSError, ValueError) as exc:  # HTTPError is an OSError: a 5xx counts as failed
-            return f"failed: {exc!r}"
-        return "ok" if answer.get("label") == label else "wrong"
-
-    def run(self, index: int) -> None:
-        deadline = time.monotonic() + 900
-        while not self.stop.is_set() and time.monotonic() < deadline:
-            note, label = NOTES[(index + len(self.results)) % len(NOTES)]
-            self.results.append((time.monotonic(), self.one(note, label)))
-            time.sleep(0.02)
-
-    def __enter__(self) -> "Load":
-        self.workers = [threading.Thread(target=self.run, args=(i,)) for i in range(self.threads)]
-        for worker in self.workers:
-            worker.start()
-        time.sleep(1)
-        return self
-
-    def __exit__(self, *_) -> None:
-        time.sleep(1)
-        self.stop.set()
-        for worker in self.workers:
-            worker.join()
-
-    def count(self, kind: str, start: float = 0, end: float = float("inf")) -> int:
-        return sum(1 for t, result in self.results if result.startswith(kind) and start <= t <= end)
-
-
 def last_failure(run) -> str:
     return " ".join(run.failure_messages[-1].split()) if run.failure_messages else ""
 
@@ -175,13 +124,13 @@ def test_first_deploy_of_a_never_ready_image_fails_without_rollback(tmp_path: Pa
 def test_never_ready_image_is_rolled_back_without_a_failed_request(target: Target, good: dict,
                                                                    never_ready: dict):
     deploy_good(target, good)
-    with Load(target.url) as load:
+    with Clients(target.url) as load:
         started = time.monotonic()
         run = target.deploy(never_ready["path"], k8s_app_rollout_timeout=TIMEOUT)
         finished = time.monotonic()
     failed, wrong = load.count("failed"), load.count("wrong")
     print(f"\nnever-ready attempt: {finished - started:.1f} s, {load.count('', started, finished)} requests "
-          f"during it, {failed} failed, {wrong} wrong; {[r for _, r in load.results if r != 'ok'][:3]}")
+          f"during it, {failed} failed, {wrong} wrong; {load.not_ok()[:3]}")
     assert run.returncode != 0, run.explain()
     assert last_failure(run) == (f"Rolled back: image {never_ready['reference']} did not become ready "
                                  f"within {TIMEOUT} s; {good['reference']} is serving again and passed "
@@ -203,7 +152,7 @@ def test_never_ready_image_is_rolled_back_without_a_failed_request(target: Targe
 def test_wrong_answer_image_is_rolled_back_after_verification(target: Target, good: dict,
                                                                wrong_answers: dict):
     deploy_good(target, good)
-    with Load(target.url) as load:
+    with Clients(target.url) as load:
         started = time.monotonic()
         deployed = target.deploy(wrong_answers["path"])
         switched = time.monotonic()
