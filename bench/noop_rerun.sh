@@ -6,7 +6,7 @@
 #                                         the sides alternating round by round
 # For each side in turn (reference first): deploy, ROUNDS no-op reruns, teardown.
 # Prints each rerun's wall time and the ratio of the medians (this tree / reference). The sides share the
-# machine's stand-ins (dockerd, registry, ports 2222 and 8080), so they run one after the other; each side
+# machine's stand-ins (dockerd, registry, ports 2222 and 8443), so they run one after the other; each side
 # runs its own moto (the reference's plain moto, this tree's IAM-enforcing launcher) on 127.0.0.1:4566.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,17 +55,17 @@ if [ "$REFERENCE" = linear ]; then
     done
   done
   teardown "$ROOT"
-fi
-for side in reference this; do
-  [ "$REFERENCE" = linear ] && break
-  tree=$ROOT; [ $side = reference ] && tree=$REF_TREE
-  use "$tree"; site "$tree" >/dev/null
-  for round in $(seq "$ROUNDS"); do
-    seconds=$(site "$tree" noop); times[$side]+="$seconds "
-    echo "round $round $side no-op rerun: ${seconds}s (load $(cut -d' ' -f1 /proc/loadavg))"
+else
+  for side in reference this; do
+    tree=$ROOT; [ $side = reference ] && tree=$REF_TREE
+    use "$tree"; site "$tree" >/dev/null
+    for round in $(seq "$ROUNDS"); do
+      seconds=$(site "$tree" noop); times[$side]+="$seconds "
+      echo "round $round $side no-op rerun: ${seconds}s (load $(cut -d' ' -f1 /proc/loadavg))"
+    done
+    teardown "$tree"
   done
-  teardown "$tree"
-done
+fi
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 ref=$(echo "${times[reference]}" | median); this=$(echo "${times[this]}" | median)
 awk -v t="$this" -v r="$ref" -v ref_name="$REFERENCE" \
